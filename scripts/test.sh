@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the addon in a throwaway database, runs every test, drops the database.
+# Fails on any test failure and on any error or warning logged while installing.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+setup
+
+DB=crm_test_$$
+LOG=$(mktemp -t crm_install.XXXXXX.log)
+cleanup() { "$PY" "$ROOT/scripts/dropdb.py" "$DB" || true; }
+trap cleanup EXIT
+
+say "installing $ADDON with demo data in the throwaway database $DB"
+odoo -d "$DB" -i "$ADDON" --with-demo --stop-after-init --log-level=warn --logfile="$LOG" --no-http \
+    || { cat "$LOG"; die "installing $ADDON failed (log above)."; }
+if grep -E " (WARNING|ERROR|CRITICAL) " "$LOG"; then
+    die "installing $ADDON logged the warnings or errors above."
+fi
+
+say "running the tests"
+cd "$ROOT"
+"$PY" -m pytest --odoo-config="$(odoo_conf)" --odoo-database="$DB" "$@" "$ADDON"
