@@ -1,0 +1,1 @@
+"""Pure customer-management logic: no Odoo import, testable with plain pytest."""

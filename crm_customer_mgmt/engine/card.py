@@ -1,0 +1,37 @@
+"""Customer card arithmetic: evaluation score, completeness, staleness."""
+
+from datetime import date, timedelta
+
+
+def weighted_score(lines):
+    """Weighted mean of the scored lines, on 0-100.
+
+    ``lines`` holds ``(weight, score)`` pairs; a score of ``None`` is unscored and left out
+    rather than counted as zero. Returns ``None`` when nothing with a weight is scored.
+    """
+    scored = [(weight, score) for weight, score in lines if score is not None and weight > 0]
+    total_weight = sum(weight for weight, _score in scored)
+    if not total_weight:
+        return None
+    return round(sum(weight * score for weight, score in scored) / total_weight, 2)
+
+
+def completeness(values, field_names):
+    """Share (0-100) of ``field_names`` whose value in ``values`` is filled.
+
+    Odoo stores no empty number, so a zero counts as not filled, like an empty text.
+    """
+    if not field_names:
+        return 100
+    filled = sum(1 for name in field_names if values.get(name))
+    return round(100 * filled / len(field_names))
+
+
+def is_stale(review_date, today, max_age_days):
+    """A card never reviewed, or reviewed more than ``max_age_days`` ago, is stale."""
+    return review_date is None or review_date < stale_before(today, max_age_days)
+
+
+def stale_before(today: date, max_age_days: int) -> date:
+    """Review dates before this one make a card stale."""
+    return today - timedelta(days=max_age_days)
