@@ -8,5 +8,7 @@ from psycopg2 import sql
 conn = psycopg2.connect(dbname="postgres")
 conn.autocommit = True
 with conn.cursor() as cr:
-    cr.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(sys.argv[1])))
+    cr.execute(
+        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(sys.argv[1]))
+    )
 conn.close()

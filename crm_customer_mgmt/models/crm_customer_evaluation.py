@@ -8,7 +8,11 @@ class CrmCustomerEvaluation(models.Model):
     _order = "partner_id, sequence, id"
 
     partner_id = fields.Many2one(
-        "res.partner", required=True, index=True, ondelete="cascade", domain=[("is_company", "=", True)]
+        "res.partner",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        domain=[("is_company", "=", True)],
     )
     criterion_id = fields.Many2one(
         "crm.customer.evaluation.criterion", required=True, ondelete="restrict"

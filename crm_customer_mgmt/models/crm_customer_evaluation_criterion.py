@@ -23,12 +23,13 @@ class CrmCustomerEvaluationCriterion(models.Model):
             if not 0 <= criterion.weight <= 100:
                 raise ValidationError(
                     self.env._(
-                        "The weight of criterion %(name)s must be between 0 and 100, not %(weight)s.",
+                        "The weight of criterion %(name)s must be between 0 and 100,"
+                        " not %(weight)s.",
                         name=criterion.name,
                         weight=criterion.weight,
                     )
                 )
-        active = self.search([])
+        active = self.search([("active", "=", True)])
         if active and not any(active.mapped("weight")):
             raise ValidationError(
                 self.env._(

@@ -1,6 +1,15 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .crm_customer_metrics import (
+    ABC_A,
+    ABC_B,
+    INTERRUPT_DAYS,
+    PERIOD_DAYS,
+    TIER_KEY,
+    TIER_ORDINARY,
+    TIER_VIP,
+)
 from .res_partner import (
     COMPLETENESS_CANDIDATES,
     COMPLETENESS_PARAM,
@@ -24,6 +33,91 @@ class ResConfigSettings(models.TransientModel):
         domain=[("model", "=", "res.partner"), ("name", "in", COMPLETENESS_CANDIDATES)],
         help="The card fields whose filling makes a card complete.",
     )
+
+    metrics_period_days = fields.Integer(
+        string="Metrics Period (days)",
+        config_parameter=PERIOD_DAYS[0],
+        default=PERIOD_DAYS[1],
+        help="Frequency and sales are compared between this period and the one before it.",
+    )
+    interrupt_after_days = fields.Integer(
+        string="Interrupted After (days)",
+        config_parameter=INTERRUPT_DAYS[0],
+        default=INTERRUPT_DAYS[1],
+        help="A customer with no invoice or confirmed order for this long is interrupted.",
+    )
+    abc_a_share = fields.Float(
+        string="Class A up to (%)",
+        config_parameter=ABC_A[0],
+        default=ABC_A[1],
+        help="Largest customers making this share of revenue are class A.",
+    )
+    abc_b_share = fields.Float(
+        string="Class B up to (%)",
+        config_parameter=ABC_B[0],
+        default=ABC_B[1],
+        help="Then class B up to this cumulative share; the rest are C.",
+    )
+    tier_vip_share = fields.Float(
+        string="VIP (% of customers)", config_parameter=TIER_VIP[0], default=TIER_VIP[1]
+    )
+    tier_key_share = fields.Float(
+        string="Key (% of customers)", config_parameter=TIER_KEY[0], default=TIER_KEY[1]
+    )
+    tier_ordinary_share = fields.Float(
+        string="Ordinary (% of customers)",
+        config_parameter=TIER_ORDINARY[0],
+        default=TIER_ORDINARY[1],
+    )
+
+    @api.constrains("metrics_period_days", "interrupt_after_days")
+    def _check_pass_days(self):
+        for settings in self:
+            if not 7 <= settings.metrics_period_days <= 366:
+                raise ValidationError(
+                    self.env._(
+                        "The metrics period must be between 7 and 366 days, not %s.",
+                        settings.metrics_period_days,
+                    )
+                )
+            if not 1 <= settings.interrupt_after_days <= 3650:
+                raise ValidationError(
+                    self.env._(
+                        "The interruption delay must be between 1 and 3650 days, not %s.",
+                        settings.interrupt_after_days,
+                    )
+                )
+
+    @api.constrains("abc_a_share", "abc_b_share")
+    def _check_abc_shares(self):
+        for settings in self:
+            if not 0 < settings.abc_a_share < settings.abc_b_share <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "ABC thresholds need 0 < A < B <= 100 %%, not A %(a)s %% and B %(b)s %%.",
+                        a=settings.abc_a_share,
+                        b=settings.abc_b_share,
+                    )
+                )
+
+    @api.constrains("tier_vip_share", "tier_key_share", "tier_ordinary_share")
+    def _check_tier_shares(self):
+        for settings in self:
+            shares = (
+                settings.tier_vip_share,
+                settings.tier_key_share,
+                settings.tier_ordinary_share,
+            )
+            if min(shares) <= 0 or sum(shares) >= 100:
+                raise ValidationError(
+                    self.env._(
+                        "Pyramid tiers need positive shares that leave room for small customers"
+                        " (their sum below 100 %%), not %(vip)s + %(key)s + %(ordinary)s %%.",
+                        vip=shares[0],
+                        key=shares[1],
+                        ordinary=shares[2],
+                    )
+                )
 
     @api.constrains("card_stale_days")
     def _check_card_stale_days(self):
@@ -54,12 +148,13 @@ class ResConfigSettings(models.TransientModel):
         return res
 
     def set_values(self):
-        super().set_values()
+        res = super().set_values()
         chosen = self.card_completeness_field_ids.mapped("name")
         partners = self.env["res.partner"]
         if set(chosen) != set(partners._card_completeness_fields()):
             self.env["ir.config_parameter"].sudo().set_param(COMPLETENESS_PARAM, ",".join(chosen))
             partners._recompute_card_completeness()
+        return res
 
     def _completeness_field_records(self, names):
         return self.env["ir.model.fields"].search(

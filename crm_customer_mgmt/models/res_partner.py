@@ -105,9 +105,7 @@ class ResPartner(models.Model):
         help="Who keeps this card up to date; follows the salesperson unless set otherwise.",
     )
     card_review_date = fields.Date(tracking=True, copy=False)
-    card_reviewer_id = fields.Many2one(
-        "res.users", readonly=True, copy=False
-    )
+    card_reviewer_id = fields.Many2one("res.users", readonly=True, copy=False)
     card_is_stale = fields.Boolean(
         string="Stale Card",
         compute="_compute_card_is_stale",
@@ -149,9 +147,7 @@ class ResPartner(models.Model):
     collection_cycle_days = fields.Integer(
         string="Collection Cycle (days)", tracking=True, groups=USER_GROUP
     )
-    inventory_cycle_days = fields.Integer(
-        string="Inventory Cycle (days)", groups=USER_GROUP
-    )
+    inventory_cycle_days = fields.Integer(string="Inventory Cycle (days)", groups=USER_GROUP)
     sales_staff_count = fields.Integer(string="Sales Staff", groups=USER_GROUP)
     main_brands = fields.Char(string="Main Brands Carried", groups=USER_GROUP)
     distribution_network = fields.Text(groups=USER_GROUP)
@@ -187,9 +183,7 @@ class ResPartner(models.Model):
 
     @api.depends("is_company", "card_review_date")
     def _compute_card_is_stale(self):
-        limit = card_engine.stale_before(
-            fields.Date.context_today(self), self._card_stale_days()
-        )
+        limit = card_engine.stale_before(fields.Date.context_today(self), self._card_stale_days())
         for partner in self:
             review = partner.card_review_date
             partner.card_is_stale = partner.is_company and (not review or review < limit)
@@ -197,9 +191,7 @@ class ResPartner(models.Model):
     def _search_card_is_stale(self, operator, value):
         if operator not in ("in", "not in"):
             return NotImplemented
-        limit = card_engine.stale_before(
-            fields.Date.context_today(self), self._card_stale_days()
-        )
+        limit = card_engine.stale_before(fields.Date.context_today(self), self._card_stale_days())
         stale = Domain("is_company", "=", True) & (
             Domain("card_review_date", "=", False) | Domain("card_review_date", "<", limit)
         )
@@ -231,7 +223,7 @@ class ResPartner(models.Model):
 
     @api.depends("customer_evaluation_ids.scored", "customer_evaluation_ids.criterion_id")
     def _compute_evaluation_missing(self):
-        criteria = self.env["crm.customer.evaluation.criterion"].search([])
+        criteria = self.env["crm.customer.evaluation.criterion"].search([("active", "=", True)])
         for partner in self:
             scored = partner.customer_evaluation_ids.filtered("scored").criterion_id
             partner.evaluation_missing = ", ".join((criteria - scored).mapped("name"))

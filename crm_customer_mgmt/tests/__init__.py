@@ -1,2 +1,3 @@
 from . import test_customer_card
 from . import test_card_access
+from . import test_metrics_pass

@@ -28,7 +28,15 @@ class CustomerCardCase(TransactionCase):
         partner.write(
             {
                 "customer_evaluation_ids": [
-                    (0, 0, {"criterion_id": criterion.id, "score": score or 0, "scored": score is not None})
+                    (
+                        0,
+                        0,
+                        {
+                            "criterion_id": criterion.id,
+                            "score": score or 0,
+                            "scored": score is not None,
+                        },
+                    )
                     for criterion, score in scores.items()
                 ]
             }

@@ -18,10 +18,20 @@ class TestCardAccess(CustomerCardCase):
         cls.clerk = new_test_user(cls.env, login="clerk", groups="base.group_user")
         Partner = cls.env["res.partner"]
         cls.customer_a = Partner.create(
-            {"name": "Customer of A", "is_company": True, "user_id": cls.rep_a.id, "liquid_asset_ratio": 42}
+            {
+                "name": "Customer of A",
+                "is_company": True,
+                "user_id": cls.rep_a.id,
+                "liquid_asset_ratio": 42,
+            }
         )
         cls.customer_b = Partner.create(
-            {"name": "Customer of B", "is_company": True, "user_id": cls.rep_b.id, "liquid_asset_ratio": 17}
+            {
+                "name": "Customer of B",
+                "is_company": True,
+                "user_id": cls.rep_b.id,
+                "liquid_asset_ratio": 17,
+            }
         )
         cls.contact_b = Partner.create(
             {
@@ -62,7 +72,11 @@ class TestCardAccess(CustomerCardCase):
     def test_rep_sees_only_own_evaluations(self):
         self._evaluate(self.customer_a, {self.crit_network: 70})
         self._evaluate(self.customer_b, {self.crit_network: 30})
-        lines = self.env["crm.customer.evaluation"].with_user(self.rep_a).search([])
+        lines = (
+            self.env["crm.customer.evaluation"]
+            .with_user(self.rep_a)
+            .search([("partner_id", "in", (self.customer_a | self.customer_b).ids)])
+        )
         self.assertEqual(lines.partner_id, self.customer_a)
 
     def test_outsider_sees_contact_without_personal_fields(self):
@@ -90,15 +104,19 @@ class TestCardAccess(CustomerCardCase):
         self.assertEqual(self.customer_b.with_user(self.manager).liquid_asset_ratio, 17)
         self.assertEqual(self.contact_b.with_user(self.manager).family_note, "Two children")
         self.assertIn(self.customer_b, Partner.search([("is_company", "=", True)]))
-        criterion = self.env["crm.customer.evaluation.criterion"].with_user(self.manager).create(
-            {"name": "Price discipline", "weight": 5}
+        criterion = (
+            self.env["crm.customer.evaluation.criterion"]
+            .with_user(self.manager)
+            .create({"name": "Price discipline", "weight": 5})
         )
         self.assertEqual(criterion.weight, 5)
         self.customer_b.with_user(self.manager).write({"customer_type": "one_time"})
         self.assertEqual(self.customer_b.customer_type, "one_time")
 
     def test_rep_creating_a_customer_owns_it(self):
-        customer = self.env["res.partner"].with_user(self.rep_a).create(
-            {"name": "New Lead Co.", "is_company": True, "user_id": self.rep_a.id}
+        customer = (
+            self.env["res.partner"]
+            .with_user(self.rep_a)
+            .create({"name": "New Lead Co.", "is_company": True, "user_id": self.rep_a.id})
         )
         self.assertEqual(customer.card_owner_id, self.rep_a)

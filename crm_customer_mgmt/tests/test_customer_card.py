@@ -13,7 +13,8 @@ from .common import CustomerCardCase
 class TestCustomerCard(CustomerCardCase):
     def test_weighted_score_leaves_unscored_out(self):
         self._evaluate(
-            self.customer, {self.crit_network: 80, self.crit_promotion: 60, self.crit_reputation: None}
+            self.customer,
+            {self.crit_network: 80, self.crit_promotion: 60, self.crit_reputation: None},
         )
         # (50*80 + 30*60) / (50 + 30): the unscored 20-weight criterion is not a zero
         self.assertAlmostEqual(self.customer.evaluation_score, 72.5)
@@ -92,7 +93,9 @@ class TestCustomerCard(CustomerCardCase):
 
     @freeze_time("2026-03-10")
     def test_future_dates_are_refused(self):
-        contact = self.env["res.partner"].create({"name": "Wang Lei", "parent_id": self.customer.id})
+        contact = self.env["res.partner"].create(
+            {"name": "Wang Lei", "parent_id": self.customer.id}
+        )
         with self.assertRefused("cannot be in the future"):
             self.customer.card_review_date = date(2026, 3, 11)
         with self.assertRefused("cannot be in the future"):
@@ -104,7 +107,8 @@ class TestCustomerCard(CustomerCardCase):
 
     def test_completeness_counts_the_configured_fields(self):
         self.env["ir.config_parameter"].set_param(
-            "crm_customer_mgmt.card_completeness_fields", "phone,email,customer_type,liquid_asset_ratio"
+            "crm_customer_mgmt.card_completeness_fields",
+            "phone,email,customer_type,liquid_asset_ratio",
         )
         self.customer._recompute_card_completeness()
         self.assertEqual(self.customer.card_completeness, 0)

@@ -1,0 +1,48 @@
+"""Customer ranking: ABC classes by cumulative revenue and the customer value pyramid."""
+
+from math import ceil
+
+
+def abc_classes(revenues, a_share=80.0, b_share=95.0):
+    """Class per customer from ``revenues`` (customer -> amount).
+
+    Customers are taken by revenue, largest first: a customer is A while the revenue before it
+    is under ``a_share`` percent of the total, B while under ``b_share``, else C. Customers
+    with no positive revenue are C.
+    """
+    ranked = _ranked(revenues)
+    total = sum(amount for _key, amount in ranked)
+    classes = dict.fromkeys(revenues, "C")
+    before = 0.0
+    for key, amount in ranked:
+        share_before = 100.0 * before / total
+        classes[key] = "A" if share_before < a_share else "B" if share_before < b_share else "C"
+        before += amount
+    return classes
+
+
+def value_tiers(values, vip=1.0, key=4.0, ordinary=15.0):
+    """Pyramid tier per customer from ``values`` (customer -> value).
+
+    The top ``vip`` percent of customers by value are ``vip``, the next ``key`` percent
+    ``key``, the next ``ordinary`` percent ``ordinary``; the rest, and every customer
+    without a positive value, are ``small``. Cut-offs are cumulative and rounded up, so the
+    top customer is always VIP and a small population may leave a tier empty.
+    """
+    ranked = _ranked(values)
+    count = len(values)
+    cuts = [
+        (ceil(count * vip / 100), "vip"),
+        (ceil(count * (vip + key) / 100), "key"),
+        (ceil(count * (vip + key + ordinary) / 100), "ordinary"),
+    ]
+    tiers = dict.fromkeys(values, "small")
+    for position, (customer, _value) in enumerate(ranked):
+        tiers[customer] = next((tier for cut, tier in cuts if position < cut), "small")
+    return tiers
+
+
+def _ranked(amounts):
+    """Customers with a positive amount, largest first; ties keep a stable order by key."""
+    positive = [(key, amount) for key, amount in amounts.items() if amount > 0]
+    return sorted(positive, key=lambda item: (-item[1], item[0]))

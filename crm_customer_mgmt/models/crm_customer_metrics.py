@@ -1,0 +1,326 @@
+import logging
+from datetime import timedelta
+
+from psycopg2.errors import SerializationFailure
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..engine import ranking
+
+_logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 5000
+CURSOR_PARAM = "crm_customer_mgmt.metrics_cursor"
+
+# Settings of the pass: (ir.config_parameter key, default)
+PERIOD_DAYS = ("crm_customer_mgmt.metrics_period_days", 90)
+INTERRUPT_DAYS = ("crm_customer_mgmt.interrupt_after_days", 180)
+ABC_A = ("crm_customer_mgmt.abc_a_share", 80.0)
+ABC_B = ("crm_customer_mgmt.abc_b_share", 95.0)
+TIER_VIP = ("crm_customer_mgmt.tier_vip_share", 1.0)
+TIER_KEY = ("crm_customer_mgmt.tier_key_share", 4.0)
+TIER_ORDINARY = ("crm_customer_mgmt.tier_ordinary_share", 15.0)
+
+# Columns measured per customer, in the order of the aggregate query.
+MEASURES = (
+    "last_invoice_date",
+    "last_order_date",
+    "invoice_count",
+    "invoice_count_prev",
+    "sales",
+    "sales_prev",
+    "sales_12m",
+    "categories",
+    "categories_prev",
+)
+
+
+class CrmCustomerMetrics(models.Model):
+    """What the nightly pass measured per customer; one row per commercial partner."""
+
+    _name = "crm.customer.metrics"
+    _description = "Customer Metrics"
+    _rec_name = "partner_id"
+
+    partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
+    last_invoice_date = fields.Date()
+    last_order_date = fields.Date(string="Last Confirmed Order")
+    invoice_count = fields.Integer(string="Invoices (period)")
+    invoice_count_prev = fields.Integer(string="Invoices (previous period)")
+    sales = fields.Float(string="Sales (period)")
+    sales_prev = fields.Float(string="Sales (previous period)")
+    sales_12m = fields.Float(string="Sales (12 months)")
+    categories = fields.Json(string="Product Categories (period)")
+    categories_prev = fields.Json(string="Product Categories (previous period)")
+
+    _partner_company_unique = models.Constraint(
+        "UNIQUE(partner_id, company_id)", "A customer has one metrics row per company."
+    )
+
+    # The pass ---------------------------------------------------------------------------
+
+    @api.model
+    def _cron_refresh(self):
+        """Refresh every customer in batches, committing after each; resumes where it stopped."""
+        today = fields.Date.context_today(self)
+        todo = self._ids_to_refresh(today)
+        cron = self.env["ir.cron"]
+        cron._commit_progress(remaining=len(todo))
+        for start in range(0, len(todo), BATCH_SIZE):
+            batch = todo[start : start + BATCH_SIZE]
+            self._refresh_batch_safely(batch, today)
+            self._set_cursor(today, batch[-1])
+            if not cron._commit_progress(len(batch)):
+                return
+        self._rank_customers()
+        self._set_cursor(today, "done")
+        cron._commit_progress()
+
+    def _ids_to_refresh(self, today):
+        day, _sep, last = (self._get_param((CURSOR_PARAM, "")) or "").partition(":")
+        if day == str(today) and last == "done":
+            return []
+        domain = self._customer_domain()
+        if day == str(today):
+            domain = [*domain, ("id", ">", int(last))]
+        return self.env["res.partner"].search(domain, order="id").ids
+
+    def _set_cursor(self, today, last):
+        self.env["ir.config_parameter"].sudo().set_param(CURSOR_PARAM, f"{today}:{last}")
+
+    def _refresh_batch_safely(self, partner_ids, today):
+        """One batch; a batch that fails is retried per customer, skipping broken ones."""
+        try:
+            with self.env.cr.savepoint():
+                self._refresh_partners(self.env["res.partner"].browse(partner_ids), today)
+            return
+        except SerializationFailure:
+            _logger.warning("Metrics pass: concurrent update on a batch, retrying per customer.")
+            self.env.cr.rollback()
+        except Exception:
+            _logger.exception("Metrics pass: batch failed, retrying per customer.")
+        for partner_id in partner_ids:
+            try:
+                with self.env.cr.savepoint():
+                    self._refresh_partners(self.env["res.partner"].browse(partner_id), today)
+            except Exception:
+                _logger.exception("Metrics pass: customer %s skipped.", partner_id)
+
+    @api.model
+    def _customer_domain(self):
+        """Commercial partners the pass measures; extend to narrow or widen it."""
+        return [
+            ("active", "=", True),
+            "|",
+            ("is_company", "=", True),
+            "&",
+            ("parent_id", "=", False),
+            ("customer_rank", ">", 0),
+        ]
+
+    def _refresh_partners(self, partners, today):
+        """Measure ``partners``, store what changed, move their stages."""
+        measured = self._measure(partners.ids, today)
+        self._store(measured)
+        shares = self._current_shares(partners.ids, today)
+        partners._update_relationship(measured, shares, today)
+
+    def _measure(self, partner_ids, today):
+        """Aggregates per partner id over posted invoices and confirmed orders."""
+        self.env["account.move.line"].flush_model()
+        self.env["account.move"].flush_model(["move_type", "state"])
+        self.env["sale.order"].flush_model(["state", "date_order", "partner_id", "company_id"])
+        period = timedelta(days=self._get_param(PERIOD_DAYS))
+        cur_start, prev_start = (
+            today - period + timedelta(days=1),
+            today - 2 * period + timedelta(days=1),
+        )
+        year_start = today - timedelta(days=364)
+        company = self.env.company.id
+        rows = self.env.execute_query(
+            SQL(
+                """
+            WITH inv AS (
+                SELECT aml.partner_id,
+                       MAX(aml.date) FILTER (WHERE am.move_type = 'out_invoice')
+                           AS last_invoice_date,
+                       COUNT(DISTINCT aml.move_id) FILTER (
+                           WHERE am.move_type = 'out_invoice' AND aml.date >= %(cur)s) AS n,
+                       COUNT(DISTINCT aml.move_id) FILTER (
+                           WHERE am.move_type = 'out_invoice' AND aml.date >= %(prev)s
+                             AND aml.date < %(cur)s) AS n_prev,
+                       -SUM(aml.balance) FILTER (WHERE aml.date >= %(cur)s) AS sales,
+                       -SUM(aml.balance) FILTER (
+                           WHERE aml.date >= %(prev)s AND aml.date < %(cur)s) AS sales_prev,
+                       -SUM(aml.balance) FILTER (WHERE aml.date >= %(year)s) AS sales_12m,
+                       ARRAY_AGG(DISTINCT pt.categ_id) FILTER (
+                           WHERE aml.date >= %(cur)s AND am.move_type = 'out_invoice'
+                             AND pt.categ_id IS NOT NULL) AS categories,
+                       ARRAY_AGG(DISTINCT pt.categ_id) FILTER (
+                           WHERE aml.date >= %(prev)s AND aml.date < %(cur)s
+                             AND am.move_type = 'out_invoice' AND pt.categ_id IS NOT NULL)
+                           AS categories_prev
+                  FROM account_move_line aml
+                  JOIN account_move am ON am.id = aml.move_id
+             LEFT JOIN product_product pp ON pp.id = aml.product_id
+             LEFT JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                 WHERE aml.partner_id = ANY(%(ids)s)
+                   AND aml.company_id = %(company)s
+                   AND aml.parent_state = 'posted'
+                   AND aml.display_type = 'product'
+                   AND am.move_type IN ('out_invoice', 'out_refund')
+                   AND aml.date <= %(today)s
+              GROUP BY aml.partner_id
+            ), ord AS (
+                SELECT p.commercial_partner_id AS partner_id,
+                       MAX(so.date_order)::date AS last_order
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                 WHERE p.commercial_partner_id = ANY(%(ids)s)
+                   AND so.company_id = %(company)s
+                   AND so.state = 'sale'
+              GROUP BY p.commercial_partner_id
+            )
+            SELECT ids.id, inv.last_invoice_date, ord.last_order, COALESCE(inv.n, 0),
+                   COALESCE(inv.n_prev, 0), COALESCE(inv.sales, 0), COALESCE(inv.sales_prev, 0),
+                   COALESCE(inv.sales_12m, 0), COALESCE(inv.categories, '{}'),
+                   COALESCE(inv.categories_prev, '{}')
+              FROM unnest(%(ids)s) AS ids(id)
+         LEFT JOIN inv ON inv.partner_id = ids.id
+         LEFT JOIN ord ON ord.partner_id = ids.id
+            """,
+                ids=list(partner_ids),
+                company=company,
+                cur=cur_start,
+                prev=prev_start,
+                year=year_start,
+                today=today,
+            )
+        )
+        return {row[0]: dict(zip(MEASURES, row[1:], strict=True)) for row in rows}
+
+    def _store(self, measured):
+        """Upsert the measured rows, touching only those whose values changed."""
+        if not measured:
+            return
+        columns = list(MEASURES)
+        ids = list(measured)
+        arrays = [[measured[pid][name] for pid in ids] for name in columns]
+        for position, name in enumerate(columns):
+            if name.startswith("categories"):
+                arrays[position] = [self._json(value) for value in arrays[position]]
+        self.env.execute_query(
+            SQL(
+                """
+            INSERT INTO crm_customer_metrics AS m (partner_id, company_id, %(cols)s,
+                        create_uid, write_uid, create_date, write_date)
+            SELECT v.partner_id, %(company)s, %(vcols)s, %(uid)s, %(uid)s, now(), now()
+              FROM unnest(%(ids)s::int[], %(d1)s::date[], %(d2)s::date[], %(n1)s::int[],
+                          %(n2)s::int[], %(s1)s::numeric[], %(s2)s::numeric[], %(s3)s::numeric[],
+                          %(c1)s::jsonb[], %(c2)s::jsonb[])
+                   AS v(partner_id, %(cols)s)
+            ON CONFLICT (partner_id, company_id) DO UPDATE
+               SET %(updates)s, write_date = now(), write_uid = EXCLUDED.write_uid
+             WHERE (%(old)s) IS DISTINCT FROM (%(new)s)
+            """,
+                cols=SQL(", ").join(SQL.identifier(name) for name in columns),
+                vcols=SQL(", ").join(SQL.identifier("v", name) for name in columns),
+                updates=SQL(", ").join(
+                    SQL("%s = EXCLUDED.%s", SQL.identifier(name), SQL.identifier(name))
+                    for name in columns
+                ),
+                old=SQL(", ").join(SQL.identifier("m", name) for name in columns),
+                new=SQL(", ").join(SQL("EXCLUDED.%s", SQL.identifier(name)) for name in columns),
+                company=self.env.company.id,
+                uid=self.env.uid,
+                ids=ids,
+                d1=arrays[0],
+                d2=arrays[1],
+                n1=arrays[2],
+                n2=arrays[3],
+                s1=arrays[4],
+                s2=arrays[5],
+                s3=arrays[6],
+                c1=arrays[7],
+                c2=arrays[8],
+            )
+        )
+        self.invalidate_model()
+
+    @staticmethod
+    def _json(categories):
+        return "[" + ",".join(str(category) for category in sorted(categories)) + "]"
+
+    def _current_shares(self, partner_ids, today):
+        """Share of wallet (percent) per partner id that has a current or ended wallet period."""
+        wallets = self.env["crm.customer.wallet"]._current_for(partner_ids, today)
+        records = self.env["crm.customer.wallet"].union(*wallets.values())
+        records.invalidate_recordset(["our_sales", "share_of_wallet"])  # invoices may have moved
+        return {wallet.partner_id.id: wallet.share_of_wallet for wallet in records}
+
+    @api.model
+    def _sales_in_periods(self, periods):
+        """Our untaxed net sales per key.
+
+        ``periods`` holds ``(key, partner_id, date_from, date_to, company_id)`` tuples.
+        """
+        if not periods:
+            return {}
+        self.env["account.move.line"].flush_model()
+        keys, partners, starts, ends, companies = zip(*periods, strict=True)
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT p.key, -SUM(aml.balance)
+              FROM unnest(%s::int[], %s::int[], %s::date[], %s::date[], %s::int[])
+                   AS p(key, partner_id, date_from, date_to, company_id)
+              JOIN account_move_line aml
+                ON aml.partner_id = p.partner_id AND aml.company_id = p.company_id
+               AND aml.date BETWEEN p.date_from AND p.date_to
+              JOIN account_move am ON am.id = aml.move_id
+             WHERE aml.parent_state = 'posted'
+               AND aml.display_type = 'product'
+               AND am.move_type IN ('out_invoice', 'out_refund')
+          GROUP BY p.key
+            """,
+                list(keys),
+                list(partners),
+                list(starts),
+                list(ends),
+                list(companies),
+            )
+        )
+        return dict(rows)
+
+    def _rank_customers(self):
+        """ABC class and value tier for every measured customer of the company."""
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT partner_id, sales_12m FROM crm_customer_metrics WHERE company_id = %s",
+                self.env.company.id,
+            )
+        )
+        revenues = dict(rows)
+        classes = ranking.abc_classes(revenues, self._get_param(ABC_A), self._get_param(ABC_B))
+        tiers = ranking.value_tiers(
+            revenues,
+            self._get_param(TIER_VIP),
+            self._get_param(TIER_KEY),
+            self._get_param(TIER_ORDINARY),
+        )
+        ids = list(revenues)
+        self.env["res.partner"]._write_changed(
+            ids,
+            {
+                "abc_class": [classes[pid] for pid in ids],
+                "value_tier": [tiers[pid] for pid in ids],
+            },
+        )
+
+    @api.model
+    def _get_param(self, setting):
+        key, default = setting
+        value = self.env["ir.config_parameter"].sudo().get_param(key)
+        return type(default)(value) if value else default

@@ -1,0 +1,37 @@
+from odoo import fields, models
+
+
+class CrmCustomerStageHistory(models.Model):
+    _name = "crm.customer.stage.history"
+    _description = "Customer Stage Change"
+    _order = "date desc, id desc"
+    _rec_name = "stage_to_id"
+
+    partner_id = fields.Many2one("res.partner", required=True, index=True, ondelete="cascade")
+    user_id = fields.Many2one(
+        related="partner_id.card_owner_id", string="Card Owner", store=True, index=True
+    )
+    stage_from_id = fields.Many2one("crm.customer.stage", string="From", ondelete="restrict")
+    stage_to_id = fields.Many2one(
+        "crm.customer.stage", string="To", required=True, ondelete="restrict"
+    )
+    date = fields.Date(required=True, default=fields.Date.context_today, index=True)
+    share_of_wallet = fields.Float(string="Share of Wallet (%)", digits=(6, 2), aggregator="avg")
+    change = fields.Selection(
+        [
+            ("entered", "Entered"),
+            ("advanced", "Advanced"),
+            ("fell", "Fell back"),
+            ("interrupted", "Interrupted"),
+            ("returned", "Returned"),
+            ("confirmed", "Confirmed"),
+            ("manual", "Set by hand"),
+        ],
+        required=True,
+    )
+    reason = fields.Text()
+    duration_days = fields.Integer(
+        string="Days in Previous Stage", aggregator="avg", help="Time spent in the stage left."
+    )
+    churn_reason_id = fields.Many2one("crm.churn.reason")
+    changed_by_id = fields.Many2one("res.users", default=lambda self: self.env.user)
