@@ -6,7 +6,7 @@ setup
 
 DB=crm_test_$$
 LOG=$(mktemp -t crm_install.XXXXXX.log)
-cleanup() { "$PY" "$ROOT/scripts/dropdb.py" "$DB" || true; }
+cleanup() { "$PY" "$ROOT/scripts/dropdb.py" "$DB" "$CACHE/data/filestore" || true; }
 trap cleanup EXIT
 
 say "installing $ADDON with demo data in the throwaway database $DB"

@@ -16,6 +16,13 @@ from .res_partner import (
     DEFAULT_STALE_DAYS,
     STALE_DAYS_PARAM,
 )
+from .validation import check_ranges
+
+SETTINGS_RANGES = {
+    "card_stale_days": (1, 3650),
+    "metrics_period_days": (7, 366),
+    "interrupt_after_days": (1, 3650),
+}
 
 
 class ResConfigSettings(models.TransientModel):
@@ -70,23 +77,9 @@ class ResConfigSettings(models.TransientModel):
         default=TIER_ORDINARY[1],
     )
 
-    @api.constrains("metrics_period_days", "interrupt_after_days")
-    def _check_pass_days(self):
-        for settings in self:
-            if not 7 <= settings.metrics_period_days <= 366:
-                raise ValidationError(
-                    self.env._(
-                        "The metrics period must be between 7 and 366 days, not %s.",
-                        settings.metrics_period_days,
-                    )
-                )
-            if not 1 <= settings.interrupt_after_days <= 3650:
-                raise ValidationError(
-                    self.env._(
-                        "The interruption delay must be between 1 and 3650 days, not %s.",
-                        settings.interrupt_after_days,
-                    )
-                )
+    @api.constrains(*SETTINGS_RANGES)
+    def _check_day_ranges(self):
+        check_ranges(self, SETTINGS_RANGES)
 
     @api.constrains("abc_a_share", "abc_b_share")
     def _check_abc_shares(self):
@@ -116,17 +109,6 @@ class ResConfigSettings(models.TransientModel):
                         vip=shares[0],
                         key=shares[1],
                         ordinary=shares[2],
-                    )
-                )
-
-    @api.constrains("card_stale_days")
-    def _check_card_stale_days(self):
-        for settings in self:
-            if not 1 <= settings.card_stale_days <= 3650:
-                raise ValidationError(
-                    self.env._(
-                        "The card review interval must be between 1 and 3650 days, not %s.",
-                        settings.card_stale_days,
                     )
                 )
 

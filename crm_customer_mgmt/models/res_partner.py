@@ -3,6 +3,7 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
 from ..engine import card as card_engine
+from .validation import check_ranges
 
 USER_GROUP = "crm_customer_mgmt.group_customer_mgmt_user"
 MANAGER_GROUP = "crm_customer_mgmt.group_customer_mgmt_manager"
@@ -230,20 +231,7 @@ class ResPartner(models.Model):
 
     @api.constrains(*CARD_RANGES)
     def _check_card_ranges(self):
-        for partner in self:
-            for name, (low, high) in CARD_RANGES.items():
-                if not low <= partner[name] <= high:
-                    raise ValidationError(
-                        self.env._(
-                            "%(field)s of %(partner)s must be between %(low)s and %(high)s,"
-                            " not %(value)s.",
-                            field=self._fields[name].get_description(self.env)["string"],
-                            partner=partner.display_name,
-                            low=low,
-                            high=high,
-                            value=partner[name],
-                        )
-                    )
+        check_ranges(self, CARD_RANGES)
 
     @api.constrains("card_review_date", "birthday", "joined_company_date")
     def _check_card_dates(self):

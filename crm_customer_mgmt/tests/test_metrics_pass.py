@@ -298,8 +298,8 @@ class TestMetricsPass(AccountTestInvoicingCommon):
     def test_settings_refusals(self):
         Settings = self.env["res.config.settings"]
         for values, message in (
-            ({"metrics_period_days": 3}, "between 7 and 366"),
-            ({"interrupt_after_days": 0}, "between 1 and 3650"),
+            ({"metrics_period_days": 3}, "between 7 and 366, not 3"),
+            ({"interrupt_after_days": 0}, "between 1 and 3650, not 0"),
             ({"abc_a_share": 96, "abc_b_share": 95}, "0 < A < B"),
             ({"tier_vip_share": 0}, "positive shares"),
             ({"tier_ordinary_share": 95}, "positive shares"),

@@ -1,0 +1,21 @@
+"""Range checks shared by the card and the settings."""
+
+from odoo.exceptions import ValidationError
+
+
+def check_ranges(records, ranges):
+    """Refuse any field of ``records`` outside its ``(minimum, maximum)`` in ``ranges``."""
+    for record in records:
+        for name, (low, high) in ranges.items():
+            if not low <= record[name] <= high:
+                raise ValidationError(
+                    records.env._(
+                        "%(field)s of %(record)s must be between %(low)s and %(high)s,"
+                        " not %(value)s.",
+                        field=records._fields[name].get_description(records.env)["string"],
+                        record=record.display_name,
+                        low=low,
+                        high=high,
+                        value=record[name],
+                    )
+                )
