@@ -1,4 +1,7 @@
 from . import crm_churn_reason
+from . import crm_credit_factor
+from . import crm_credit_grade
+from . import crm_credit_grade_history
 from . import crm_customer_evaluation_criterion
 from . import crm_customer_evaluation
 from . import crm_customer_metrics
@@ -7,4 +10,6 @@ from . import crm_customer_stage_history
 from . import crm_customer_wallet
 from . import res_partner
 from . import res_partner_relationship
+from . import res_partner_credit
+from . import sale_order
 from . import res_config_settings

@@ -22,18 +22,23 @@ TIER_VIP = ("crm_customer_mgmt.tier_vip_share", 1.0)
 TIER_KEY = ("crm_customer_mgmt.tier_key_share", 4.0)
 TIER_ORDINARY = ("crm_customer_mgmt.tier_ordinary_share", 15.0)
 
-# Columns measured per customer, in the order of the aggregate query.
-MEASURES = (
-    "last_invoice_date",
-    "last_order_date",
-    "invoice_count",
-    "invoice_count_prev",
-    "sales",
-    "sales_prev",
-    "sales_12m",
-    "categories",
-    "categories_prev",
-)
+# Columns measured per customer with their SQL type, in the order of the aggregate query.
+MEASURES = {
+    "last_invoice_date": "date",
+    "last_order_date": "date",
+    "invoice_count": "int4",
+    "invoice_count_prev": "int4",
+    "sales": "numeric",
+    "sales_prev": "numeric",
+    "sales_12m": "numeric",
+    "categories": "jsonb",
+    "categories_prev": "jsonb",
+    "first_invoice_date": "date",
+    "paid_late_days": "numeric",
+    "open_receivable": "numeric",
+    "overdue_amount": "numeric",
+    "overdue_days": "int4",
+}
 
 
 class CrmCustomerMetrics(models.Model):
@@ -54,6 +59,15 @@ class CrmCustomerMetrics(models.Model):
     sales_12m = fields.Float(string="Sales (12 months)")
     categories = fields.Json(string="Product Categories (period)")
     categories_prev = fields.Json(string="Product Categories (previous period)")
+    first_invoice_date = fields.Date()
+    paid_late_days = fields.Float(
+        string="Days Paid Late",
+        help="Amount-weighted days between due date and payment, over the last 12 months;"
+        " empty when nothing was paid.",
+    )
+    open_receivable = fields.Float()
+    overdue_amount = fields.Float()
+    overdue_days = fields.Integer(string="Oldest Overdue (days)")
 
     _partner_company_unique = models.Constraint(
         "UNIQUE(partner_id, company_id)", "A customer has one metrics row per company."
@@ -126,6 +140,7 @@ class CrmCustomerMetrics(models.Model):
         self._store(measured)
         shares = self._current_shares(partners.ids, today)
         partners._update_relationship(measured, shares, today)
+        partners._update_credit(measured, today)
 
     def _measure(self, partner_ids, today):
         """Aggregates per partner id over posted invoices and confirmed orders."""
@@ -146,6 +161,8 @@ class CrmCustomerMetrics(models.Model):
                 SELECT aml.partner_id,
                        MAX(aml.date) FILTER (WHERE am.move_type = 'out_invoice')
                            AS last_invoice_date,
+                       MIN(aml.date) FILTER (WHERE am.move_type = 'out_invoice')
+                           AS first_invoice_date,
                        COUNT(DISTINCT aml.move_id) FILTER (
                            WHERE am.move_type = 'out_invoice' AND aml.date >= %(cur)s) AS n,
                        COUNT(DISTINCT aml.move_id) FILTER (
@@ -173,6 +190,36 @@ class CrmCustomerMetrics(models.Model):
                    AND am.move_type IN ('out_invoice', 'out_refund')
                    AND aml.date <= %(today)s
               GROUP BY aml.partner_id
+            ), paid AS (
+                -- each (partial) payment of an invoice at its own date, weighted by its amount
+                SELECT aml.partner_id,
+                       SUM(apr.amount * (apr.max_date - aml.date_maturity))
+                           / NULLIF(SUM(apr.amount), 0) AS late_days
+                  FROM account_partial_reconcile apr
+                  JOIN account_move_line aml ON aml.id = apr.debit_move_id
+                  JOIN account_move am ON am.id = aml.move_id
+                 WHERE aml.partner_id = ANY(%(ids)s)
+                   AND aml.company_id = %(company)s
+                   AND am.move_type = 'out_invoice'
+                   AND apr.max_date BETWEEN %(year)s AND %(today)s
+              GROUP BY aml.partner_id
+            ), recv AS (
+                SELECT aml.partner_id,
+                       SUM(aml.amount_residual) AS open_receivable,
+                       -- unapplied credit notes due before today offset overdue amounts
+                       SUM(aml.amount_residual) FILTER (WHERE aml.date_maturity < %(today)s)
+                           AS overdue_amount,
+                       MAX(%(today)s - aml.date_maturity) FILTER (
+                           WHERE aml.date_maturity < %(today)s AND aml.amount_residual > 0)
+                           AS overdue_days
+                  FROM account_move_line aml
+                  JOIN account_account acc ON acc.id = aml.account_id
+                 WHERE aml.partner_id = ANY(%(ids)s)
+                   AND aml.company_id = %(company)s
+                   AND acc.account_type = 'asset_receivable'
+                   AND aml.parent_state = 'posted'
+                   AND NOT aml.reconciled
+              GROUP BY aml.partner_id
             ), ord AS (
                 SELECT p.commercial_partner_id AS partner_id,
                        MAX(so.date_order)::date AS last_order
@@ -186,10 +233,14 @@ class CrmCustomerMetrics(models.Model):
             SELECT ids.id, inv.last_invoice_date, ord.last_order, COALESCE(inv.n, 0),
                    COALESCE(inv.n_prev, 0), COALESCE(inv.sales, 0), COALESCE(inv.sales_prev, 0),
                    COALESCE(inv.sales_12m, 0), COALESCE(inv.categories, '{}'),
-                   COALESCE(inv.categories_prev, '{}')
+                   COALESCE(inv.categories_prev, '{}'), inv.first_invoice_date,
+                   paid.late_days, COALESCE(recv.open_receivable, 0),
+                   COALESCE(recv.overdue_amount, 0), COALESCE(recv.overdue_days, 0)
               FROM unnest(%(ids)s) AS ids(id)
          LEFT JOIN inv ON inv.partner_id = ids.id
          LEFT JOIN ord ON ord.partner_id = ids.id
+         LEFT JOIN paid ON paid.partner_id = ids.id
+         LEFT JOIN recv ON recv.partner_id = ids.id
             """,
                 ids=list(partner_ids),
                 company=company,
@@ -205,46 +256,40 @@ class CrmCustomerMetrics(models.Model):
         """Upsert the measured rows, touching only those whose values changed."""
         if not measured:
             return
-        columns = list(MEASURES)
         ids = list(measured)
-        arrays = [[measured[pid][name] for pid in ids] for name in columns]
-        for position, name in enumerate(columns):
-            if name.startswith("categories"):
-                arrays[position] = [self._json(value) for value in arrays[position]]
+        arrays = [
+            [
+                self._json(measured[pid][name]) if kind == "jsonb" else measured[pid][name]
+                for pid in ids
+            ]
+            for name, kind in MEASURES.items()
+        ]
+        columns = [SQL.identifier(name) for name in MEASURES]
         self.env.execute_query(
             SQL(
                 """
             INSERT INTO crm_customer_metrics AS m (partner_id, company_id, %(cols)s,
                         create_uid, write_uid, create_date, write_date)
             SELECT v.partner_id, %(company)s, %(vcols)s, %(uid)s, %(uid)s, now(), now()
-              FROM unnest(%(ids)s::int[], %(d1)s::date[], %(d2)s::date[], %(n1)s::int[],
-                          %(n2)s::int[], %(s1)s::numeric[], %(s2)s::numeric[], %(s3)s::numeric[],
-                          %(c1)s::jsonb[], %(c2)s::jsonb[])
-                   AS v(partner_id, %(cols)s)
+              FROM unnest(%(ids)s::int[], %(arrays)s) AS v(partner_id, %(cols)s)
             ON CONFLICT (partner_id, company_id) DO UPDATE
                SET %(updates)s, write_date = now(), write_uid = EXCLUDED.write_uid
              WHERE (%(old)s) IS DISTINCT FROM (%(new)s)
             """,
-                cols=SQL(", ").join(SQL.identifier(name) for name in columns),
-                vcols=SQL(", ").join(SQL.identifier("v", name) for name in columns),
-                updates=SQL(", ").join(
-                    SQL("%s = EXCLUDED.%s", SQL.identifier(name), SQL.identifier(name))
-                    for name in columns
+                cols=SQL(", ").join(columns),
+                vcols=SQL(", ").join(SQL("v.%s", column) for column in columns),
+                arrays=SQL(", ").join(
+                    SQL("%s::%s", array, SQL(kind + "[]"))
+                    for array, kind in zip(arrays, MEASURES.values(), strict=True)
                 ),
-                old=SQL(", ").join(SQL.identifier("m", name) for name in columns),
-                new=SQL(", ").join(SQL("EXCLUDED.%s", SQL.identifier(name)) for name in columns),
+                updates=SQL(", ").join(
+                    SQL("%s = EXCLUDED.%s", column, column) for column in columns
+                ),
+                old=SQL(", ").join(SQL("m.%s", column) for column in columns),
+                new=SQL(", ").join(SQL("EXCLUDED.%s", column) for column in columns),
                 company=self.env.company.id,
                 uid=self.env.uid,
                 ids=ids,
-                d1=arrays[0],
-                d2=arrays[1],
-                n1=arrays[2],
-                n2=arrays[3],
-                s1=arrays[4],
-                s2=arrays[5],
-                s3=arrays[6],
-                c1=arrays[7],
-                c2=arrays[8],
             )
         )
         self.invalidate_model()

@@ -60,8 +60,18 @@ class ResPartner(models.Model):
     dropped_category_ids = fields.Many2many(
         "product.category",
         string="Dropped Product Lines",
-        compute="_compute_dropped_category_ids",
+        compute="_compute_period_measures",
         help="Product categories bought in the previous period but not in the current one.",
+    )
+    period_sales = fields.Float(string="Sales (period)", compute="_compute_period_measures")
+    period_sales_prev = fields.Float(
+        string="Sales (previous period)", compute="_compute_period_measures"
+    )
+    period_invoice_count = fields.Integer(
+        string="Invoices (period)", compute="_compute_period_measures"
+    )
+    period_invoice_count_prev = fields.Integer(
+        string="Invoices (previous period)", compute="_compute_period_measures"
     )
 
     @api.model
@@ -75,16 +85,21 @@ class ResPartner(models.Model):
             last = partner.last_order_date
             partner.days_since_last_order = (today - last).days if last else 0
 
-    def _compute_dropped_category_ids(self):
+    def _compute_period_measures(self):
+        """What the last metrics pass measured, in this company."""
         metrics = self.env["crm.customer.metrics"].search(
             [("partner_id", "in", self.ids), ("company_id", "=", self.env.company.id)]
         )
-        dropped = {
-            row.partner_id.id: set(row.categories_prev or []) - set(row.categories or [])
-            for row in metrics
-        }
+        by_partner = {row.partner_id.id: row for row in metrics}
+        empty = self.env["crm.customer.metrics"]
         for partner in self:
-            partner.dropped_category_ids = [(6, 0, sorted(dropped.get(partner.id, ())))]
+            row = by_partner.get(partner.id, empty)
+            dropped = set(row.categories_prev or []) - set(row.categories or [])
+            partner.dropped_category_ids = [(6, 0, sorted(dropped))]
+            partner.period_sales = row.sales
+            partner.period_sales_prev = row.sales_prev
+            partner.period_invoice_count = row.invoice_count
+            partner.period_invoice_count_prev = row.invoice_count_prev
 
     def write(self, vals):
         res = super().write(vals)

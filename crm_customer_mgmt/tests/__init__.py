@@ -1,3 +1,4 @@
 from . import test_customer_card
 from . import test_card_access
 from . import test_metrics_pass
+from . import test_credit

@@ -1,7 +1,12 @@
 from contextlib import contextmanager
 
+from freezegun import freeze_time
+
+from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import TransactionCase
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 
 class CustomerCardCase(TransactionCase):
@@ -48,3 +53,66 @@ class CustomerCardCase(TransactionCase):
         with self.assertRaises(ValidationError) as caught:
             yield
         self.assertRegex(str(caught.exception), pattern)
+
+
+class MetricsCase(AccountTestInvoicingCommon):
+    """Real invoices, payments and the metrics pass, in a company with a chart of accounts."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.user.group_ids |= cls.env.ref("crm_customer_mgmt.group_customer_mgmt_manager")
+        cls.env.user.group_ids |= cls.env.ref("sales_team.group_sale_salesman")
+        cls.Metrics = cls.env["crm.customer.metrics"].sudo()  # as the cron's superuser
+        categories = cls.env["product.category"].create(
+            [{"name": name} for name in ("Pipes", "Valves", "Pumps", "Seals", "Tools")]
+        )
+        cls.products = cls.env["product.product"].create(
+            [
+                {"name": f"{category.name} item", "categ_id": category.id, "list_price": 10}
+                for category in categories
+            ]
+        )
+
+    @classmethod
+    def _customer(cls, name):
+        return cls.env["res.partner"].create({"name": name, "is_company": True})
+
+    def _invoice(
+        self, partner, when, amount, product=None, move_type="out_invoice", currency=None
+    ):
+        move = self.env["account.move"].create(
+            {
+                "move_type": move_type,
+                "partner_id": partner.id,
+                "invoice_date": when,
+                "invoice_date_due": when,
+                "date": when,
+                "currency_id": (currency or self.env.company.currency_id).id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": (product or self.products[0]).id,
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
+    def _pay(self, invoice, when, amount=None):
+        wizard = (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"payment_date": when, **({"amount": amount} if amount else {})})
+        )
+        return wizard._create_payments()
+
+    def _pass(self, partners, today):
+        with freeze_time(today):
+            self.Metrics._refresh_partners(partners, today)
+        partners.invalidate_recordset()

@@ -8,65 +8,23 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.account.tests.common import AccountTestInvoicingCommon
-
 from ..models import crm_customer_metrics
+from .common import MetricsCase
 
 TODAY = date(2026, 6, 30)
 
 
 @tagged("post_install", "-at_install")
-class TestMetricsPass(AccountTestInvoicingCommon):
+class TestMetricsPass(MetricsCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env.user.group_ids |= cls.env.ref("crm_customer_mgmt.group_customer_mgmt_manager")
-        cls.env.user.group_ids |= cls.env.ref("sales_team.group_sale_salesman")
-        cls.Metrics = cls.env["crm.customer.metrics"].sudo()  # as the cron's superuser
         cls.dev = cls.env.ref("crm_customer_mgmt.stage_development")
         cls.initial = cls.env.ref("crm_customer_mgmt.stage_initial")
         cls.stable = cls.env.ref("crm_customer_mgmt.stage_stable")
         cls.strategic = cls.env.ref("crm_customer_mgmt.stage_strategic")
         cls.interrupted = cls.env.ref("crm_customer_mgmt.stage_interrupted")
-        categories = cls.env["product.category"].create(
-            [{"name": name} for name in ("Pipes", "Valves", "Pumps", "Seals", "Tools")]
-        )
-        cls.products = cls.env["product.product"].create(
-            [
-                {"name": f"{category.name} item", "categ_id": category.id, "list_price": 10}
-                for category in categories
-            ]
-        )
         cls.customer = cls._customer("Dongfang Supply Co.")
-
-    @classmethod
-    def _customer(cls, name):
-        return cls.env["res.partner"].create({"name": name, "is_company": True})
-
-    def _invoice(
-        self, partner, when, amount, product=None, move_type="out_invoice", currency=None
-    ):
-        move = self.env["account.move"].create(
-            {
-                "move_type": move_type,
-                "partner_id": partner.id,
-                "invoice_date": when,
-                "date": when,
-                "currency_id": (currency or self.env.company.currency_id).id,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "product_id": (product or self.products[0]).id,
-                            "quantity": 1,
-                            "price_unit": amount,
-                            "tax_ids": [Command.clear()],
-                        }
-                    )
-                ],
-            }
-        )
-        move.action_post()
-        return move
 
     def _wallet(self, partner, total, date_from=date(2026, 1, 1), date_to=date(2026, 12, 31)):
         return self.env["crm.customer.wallet"].create(
@@ -79,9 +37,7 @@ class TestMetricsPass(AccountTestInvoicingCommon):
         )
 
     def _pass(self, partners=None, today=TODAY):
-        with freeze_time(today):
-            self.Metrics._refresh_partners(partners or self.customer, today)
-        (partners or self.customer).invalidate_recordset()
+        return super()._pass(partners or self.customer, today)
 
     def _stages(self, partner):
         return partner.customer_stage_history_ids.sorted("id").mapped("stage_to_id.name")
@@ -363,6 +319,8 @@ class TestMetricsPass(AccountTestInvoicingCommon):
         self.assertEqual(
             sorted(self.customer.dropped_category_ids.mapped("name")), ["Pumps", "Seals", "Tools"]
         )
+        self.assertEqual((self.customer.period_sales, self.customer.period_sales_prev), (500, 500))
+        self.assertEqual(self.customer.period_invoice_count_prev, 5)
 
     def test_one_broken_customer_does_not_stop_the_others(self):
         broken, healthy = self._customer("Broken Co."), self._customer("Healthy Co.")

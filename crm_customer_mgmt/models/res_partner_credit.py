@@ -1,0 +1,211 @@
+# res.partner is split by concern, as its card part lives in res_partner.py
+# pylint: disable=consider-merging-classes-inherited
+from odoo import fields, models
+from odoo.exceptions import AccessError
+
+from ..engine import credit as credit_engine
+from .res_partner import MANAGER_GROUP
+
+TRUST_VALUES = {"good": 100.0, "normal": 50.0, "bad": 0.0}
+REPUTATION_CRITERION = "crm_customer_mgmt.criterion_reputation"
+GOOD_CREDIT_SCORE = 70.0  # quadrant: credit is good from this score (grade A by default)
+STRONG_SALES_EVALUATION = 70.0  # quadrant: sales ability is strong from class A/B or this score
+
+
+class ResPartner(models.Model):
+    """Credit score, grade and policy, kept current by the metrics pass."""
+
+    _inherit = "res.partner"
+
+    credit_grade_id = fields.Many2one("crm.credit.grade", index=True, copy=False, readonly=True)
+    credit_score = fields.Float(digits=(5, 1), copy=False, readonly=True, aggregator="avg")
+    credit_score_explanation = fields.Text(copy=False, readonly=True)
+    credit_no_history = fields.Boolean(
+        string="No Credit History",
+        copy=False,
+        readonly=True,
+        help="No invoice yet: the score is neutral, neither good nor bad.",
+    )
+    credit_recommended_limit = fields.Float(
+        string="Recommended Credit Limit",
+        copy=False,
+        readonly=True,
+        help="The grade's months of sales times the average monthly sales of the last 12 months.",
+    )
+    credit_sales_quadrant = fields.Selection(
+        [
+            ("star", "Good credit, strong sales"),
+            ("reliable", "Good credit, weak sales"),
+            ("risky_growth", "Strong sales, poor credit"),
+            ("weak", "Weak credit and sales"),
+        ],
+        string="Credit x Sales",
+        copy=False,
+        readonly=True,
+    )
+    credit_grade_history_ids = fields.One2many(
+        "crm.credit.grade.history", "partner_id", string="Credit Grade History"
+    )
+    credit_blocks_orders = fields.Boolean(related="credit_grade_id.block_order_confirmation")
+
+    # Actions ----------------------------------------------------------------------------
+
+    def action_apply_recommended_credit_limit(self):
+        """Copy the recommended limit into Odoo's own partner credit limit (managers only)."""
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(self.env._("Only customer managers can apply credit limits."))
+        for partner in self.commercial_partner_id.filtered("credit_recommended_limit"):
+            old = partner.sudo().credit_limit
+            partner.sudo().write(
+                {
+                    "credit_limit": partner.credit_recommended_limit,
+                    "use_partner_credit_limit": True,
+                }
+            )
+            partner.message_post(
+                body=self.env._(
+                    "Credit limit set from %(old)s to %(new)s, as recommended by grade %(grade)s.",
+                    old=old,
+                    new=partner.credit_recommended_limit,
+                    grade=partner.credit_grade_id.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    # Metrics pass -----------------------------------------------------------------------
+
+    def _update_credit(self, measured, today):
+        """Score, grade, explanation, recommended limit and quadrant from the measures."""
+        grades = self.env["crm.credit.grade"].search([("active", "=", True)])
+        bands = [(grade.id, grade.min_score) for grade in grades]
+        factors = self.env["crm.credit.factor"]._engine_factors()
+        reputation = self._reputation_scores()
+        signals = {
+            row["id"]: row
+            for row in self.read(
+                ["trust", "days_sales_outstanding", "credit_limit", "credit_to_invoice"]
+            )
+        }
+        values = {}
+        for partner in self:
+            facts = measured[partner.id]
+            result = credit_engine.score(
+                factors,
+                partner._credit_values(
+                    facts, signals[partner.id], reputation.get(partner.id), today
+                ),
+                has_history=bool(facts["first_invoice_date"]),
+            )
+            grade = grades.browse(credit_engine.grade_for(bands, result.score) if bands else [])
+            values[partner] = (result, grade, facts)
+        self._write_credit(values)
+
+    def _credit_values(self, facts, signals, reputation, today):
+        open_receivable = facts["open_receivable"] or 0.0
+        limit = signals["credit_limit"]
+        first = facts["first_invoice_date"]
+        return {
+            "punctuality": facts["paid_late_days"],
+            "overdue_share": 100.0 * facts["overdue_amount"] / open_receivable
+            if open_receivable > 0
+            else 0.0,
+            "overdue_days": facts["overdue_days"],
+            "limit_usage": 100.0 * (open_receivable + signals["credit_to_invoice"]) / limit
+            if limit > 0
+            else None,
+            "relationship_years": (today - first).days / 365.0 if first else None,
+            "reputation": reputation,
+            "evaluation": self.evaluation_score or None,
+            "trust": TRUST_VALUES.get(signals["trust"] or "normal"),
+            "dso": signals["days_sales_outstanding"],
+        }
+
+    def _reputation_scores(self):
+        criterion = self.env.ref(REPUTATION_CRITERION, raise_if_not_found=False)
+        if not criterion:
+            return {}
+        lines = self.env["crm.customer.evaluation"].search(
+            [
+                ("partner_id", "in", self.ids),
+                ("criterion_id", "=", criterion.id),
+                ("scored", "=", True),
+            ]
+        )
+        return {line.partner_id.id: line.score for line in lines}
+
+    def _write_credit(self, values):
+        ids = [partner.id for partner in values]
+        rows = {
+            "credit_score": [],
+            "credit_grade_id": [],
+            "credit_score_explanation": [],
+            "credit_no_history": [],
+            "credit_recommended_limit": [],
+            "credit_sales_quadrant": [],
+        }
+        changed = []
+        for partner, (result, grade, facts) in values.items():
+            explanation = partner._explain_credit(result)
+            if grade != partner.credit_grade_id:
+                changed.append((partner, partner.credit_grade_id, grade, result, explanation))
+            rows["credit_score"].append(result.score)
+            rows["credit_grade_id"].append(grade.id or None)
+            rows["credit_score_explanation"].append(explanation)
+            rows["credit_no_history"].append(result.no_history)
+            rows["credit_recommended_limit"].append(
+                credit_engine.recommended_limit(grade.credit_limit_factor, facts["sales_12m"] / 12)
+            )
+            rows["credit_sales_quadrant"].append(
+                credit_engine.quadrant(
+                    result.score >= GOOD_CREDIT_SCORE,
+                    partner.abc_class in ("A", "B")
+                    or partner.evaluation_score >= STRONG_SALES_EVALUATION,
+                )
+            )
+        self._write_changed(ids, rows)
+        for partner, old, new, result, explanation in changed:
+            partner._log_grade_change(old, new, result, explanation)
+
+    def _explain_credit(self, result):
+        if result.no_history:
+            return self.env._(
+                "No invoice history yet: neutral score %s, neither good nor bad.", result.score
+            )
+        labels = dict(
+            self.env["crm.credit.factor"]._fields["key"]._description_selection(self.env)
+        )
+        lines = [
+            self.env._(
+                "%(factor)s: %(value)s → %(points)s / %(max)s points",
+                factor=labels[part.key],
+                value=round(part.value, 1),
+                points=part.points,
+                max=part.max_points,
+            )
+            for part in result.parts
+        ]
+        lines.append(self.env._("Score: %s", result.score))
+        return "\n".join(lines)
+
+    def _log_grade_change(self, old, new, result, explanation):
+        self.env["crm.credit.grade.history"].create(
+            {
+                "partner_id": self.id,
+                "grade_from_id": old.id,
+                "grade_to_id": new.id,
+                "score": result.score,
+                "explanation": explanation,
+            }
+        )
+        if old:
+            self.message_post(
+                body=self.env._(
+                    "Credit grade: %(old)s → %(new)s (score %(score)s).\n%(explanation)s",
+                    old=old.name,
+                    new=new.name,
+                    score=result.score,
+                    explanation=explanation,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
