@@ -124,14 +124,15 @@ class CrmCustomerMetrics(models.Model):
 
     @api.model
     def _customer_domain(self):
-        """Commercial partners the pass measures; extend to narrow or widen it."""
+        """Customers the pass measures: commercial partners that bought or have a card type."""
         return [
             ("active", "=", True),
             "|",
             ("is_company", "=", True),
-            "&",
             ("parent_id", "=", False),
+            "|",
             ("customer_rank", ">", 0),
+            ("customer_type", "!=", False),
         ]
 
     def _refresh_partners(self, partners, today):

@@ -375,7 +375,7 @@ class TestMetricsPass(MetricsCase):
 
     def test_cron_commits_per_batch_and_resumes(self):
         customers = self.env["res.partner"].create(
-            [{"name": f"Batch {n}", "is_company": True} for n in range(5)]
+            [{"name": f"Batch {n}", "is_company": True, "customer_rank": 1} for n in range(5)]
         )
         self.env["ir.config_parameter"].set_param(crm_customer_metrics.CURSOR_PARAM, "")
         calls = []
