@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..engine import credit as credit_engine
+from .validation import check_ranges
 
 FACTORS = [
     ("punctuality", "Days paid late"),
@@ -41,16 +42,8 @@ class CrmCreditFactor(models.Model):
 
     @api.constrains("weight", "good", "bad", "active")
     def _check_factor(self):
+        check_ranges(self, {"weight": (0, 100)})
         for factor in self:
-            if not 0 <= factor.weight <= 100:
-                raise ValidationError(
-                    self.env._(
-                        "The weight of credit factor %(name)s must be between 0 and 100,"
-                        " not %(weight)s.",
-                        name=factor.name,
-                        weight=factor.weight,
-                    )
-                )
             if factor.good == factor.bad:
                 raise ValidationError(
                     self.env._(

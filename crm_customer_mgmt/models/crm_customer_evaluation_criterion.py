@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .validation import check_ranges
+
 
 class CrmCustomerEvaluationCriterion(models.Model):
     _name = "crm.customer.evaluation.criterion"
@@ -19,16 +21,7 @@ class CrmCustomerEvaluationCriterion(models.Model):
 
     @api.constrains("weight", "active")
     def _check_weight(self):
-        for criterion in self:
-            if not 0 <= criterion.weight <= 100:
-                raise ValidationError(
-                    self.env._(
-                        "The weight of criterion %(name)s must be between 0 and 100,"
-                        " not %(weight)s.",
-                        name=criterion.name,
-                        weight=criterion.weight,
-                    )
-                )
+        check_ranges(self, {"weight": (0, 100)})
         active = self.search([("active", "=", True)])
         if active and not any(active.mapped("weight")):
             raise ValidationError(

@@ -76,7 +76,9 @@ class MetricsCase(AccountTestInvoicingCommon):
 
     @classmethod
     def _customer(cls, name):
-        return cls.env["res.partner"].create({"name": name, "is_company": True, "customer_rank": 1})
+        return cls.env["res.partner"].create(
+            {"name": name, "is_company": True, "customer_rank": 1}
+        )
 
     def _invoice(
         self, partner, when, amount, product=None, move_type="out_invoice", currency=None

@@ -61,7 +61,7 @@ class TestCustomerCard(CustomerCardCase):
 
     def test_weight_out_of_range_is_refused(self):
         for weight in (-5, 101):
-            with self.assertRefused("weight of criterion Network"):
+            with self.assertRefused("Weight of Network must be between 0 and 100"):
                 self.crit_network.weight = weight
         self.assertEqual(self.crit_network.weight, 50)
 
