@@ -8,8 +8,11 @@ from . import crm_customer_metrics
 from . import crm_customer_stage
 from . import crm_customer_stage_history
 from . import crm_customer_wallet
+from . import crm_customer_warning
+from . import crm_customer_warning_rule
 from . import res_partner
 from . import res_partner_relationship
 from . import res_partner_credit
+from . import res_partner_warning
 from . import sale_order
 from . import res_config_settings

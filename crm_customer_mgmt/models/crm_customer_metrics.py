@@ -1,6 +1,8 @@
+import json
 import logging
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
 from psycopg2.errors import SerializationFailure
 
 from odoo import api, fields, models
@@ -9,6 +11,11 @@ from odoo.tools import SQL
 from ..engine import ranking
 
 _logger = logging.getLogger(__name__)
+
+
+def _days(since, today):
+    return (today - since).days if since else None
+
 
 BATCH_SIZE = 5000
 CURSOR_PARAM = "crm_customer_mgmt.metrics_cursor"
@@ -38,7 +45,11 @@ MEASURES = {
     "open_receivable": "numeric",
     "overdue_amount": "numeric",
     "overdue_days": "int4",
+    "sales_ytd": "numeric",
+    "monthly_sales": "jsonb",
+    "cost_to_serve": "numeric",
 }
+MONTHS = 6  # full months of sales kept for the decline warnings
 
 
 class CrmCustomerMetrics(models.Model):
@@ -68,6 +79,13 @@ class CrmCustomerMetrics(models.Model):
     open_receivable = fields.Float()
     overdue_amount = fields.Float()
     overdue_days = fields.Integer(string="Oldest Overdue (days)")
+    sales_ytd = fields.Float(string="Sales (year to date)")
+    monthly_sales = fields.Json(help="Sales of the last full months, oldest first.")
+    cost_to_serve = fields.Float(
+        string="Cost to Serve (period)",
+        help="Journal items on expense accounts that carry this customer as partner (freight,"
+        " rebates, promotion costs booked against the customer) in the current period.",
+    )
 
     _partner_company_unique = models.Constraint(
         "UNIQUE(partner_id, company_id)", "A customer has one metrics row per company."
@@ -173,6 +191,8 @@ class CrmCustomerMetrics(models.Model):
                        -SUM(aml.balance) FILTER (
                            WHERE aml.date >= %(prev)s AND aml.date < %(cur)s) AS sales_prev,
                        -SUM(aml.balance) FILTER (WHERE aml.date >= %(year)s) AS sales_12m,
+                       -SUM(aml.balance) FILTER (WHERE aml.date >= %(jan1)s) AS sales_ytd,
+                       jsonb_build_array(%(months)s) AS monthly_sales,
                        ARRAY_AGG(DISTINCT pt.categ_id) FILTER (
                            WHERE aml.date >= %(cur)s AND am.move_type = 'out_invoice'
                              AND pt.categ_id IS NOT NULL) AS categories,
@@ -221,6 +241,16 @@ class CrmCustomerMetrics(models.Model):
                    AND aml.parent_state = 'posted'
                    AND NOT aml.reconciled
               GROUP BY aml.partner_id
+            ), cost AS (
+                SELECT aml.partner_id, SUM(aml.balance) AS cost_to_serve
+                  FROM account_move_line aml
+                  JOIN account_account acc ON acc.id = aml.account_id
+                 WHERE aml.partner_id = ANY(%(ids)s)
+                   AND aml.company_id = %(company)s
+                   AND acc.account_type IN ('expense', 'expense_direct_cost')
+                   AND aml.parent_state = 'posted'
+                   AND aml.date BETWEEN %(cur)s AND %(today)s
+              GROUP BY aml.partner_id
             ), ord AS (
                 SELECT p.commercial_partner_id AS partner_id,
                        MAX(so.date_order)::date AS last_order
@@ -236,15 +266,21 @@ class CrmCustomerMetrics(models.Model):
                    COALESCE(inv.sales_12m, 0), COALESCE(inv.categories, '{}'),
                    COALESCE(inv.categories_prev, '{}'), inv.first_invoice_date,
                    paid.late_days, COALESCE(recv.open_receivable, 0),
-                   COALESCE(recv.overdue_amount, 0), COALESCE(recv.overdue_days, 0)
+                   COALESCE(recv.overdue_amount, 0), COALESCE(recv.overdue_days, 0),
+                   COALESCE(inv.sales_ytd, 0), COALESCE(inv.monthly_sales, %(no_months)s::jsonb),
+                   COALESCE(cost.cost_to_serve, 0)
               FROM unnest(%(ids)s) AS ids(id)
          LEFT JOIN inv ON inv.partner_id = ids.id
          LEFT JOIN ord ON ord.partner_id = ids.id
          LEFT JOIN paid ON paid.partner_id = ids.id
          LEFT JOIN recv ON recv.partner_id = ids.id
+         LEFT JOIN cost ON cost.partner_id = ids.id
             """,
                 ids=list(partner_ids),
                 company=company,
+                jan1=today.replace(month=1, day=1),
+                months=self._monthly_sums(today),
+                no_months=json.dumps([0] * MONTHS),
                 cur=cur_start,
                 prev=prev_start,
                 year=year_start,
@@ -253,6 +289,20 @@ class CrmCustomerMetrics(models.Model):
         )
         return {row[0]: dict(zip(MEASURES, row[1:], strict=True)) for row in rows}
 
+    @staticmethod
+    def _monthly_sums(today):
+        """SQL for the sales of each of the last full months, oldest first."""
+        first = today.replace(day=1)
+        starts = [first - relativedelta(months=n) for n in range(MONTHS, -1, -1)]
+        return SQL(", ").join(
+            SQL(
+                "COALESCE(-SUM(aml.balance) FILTER (WHERE aml.date >= %s AND aml.date < %s), 0)",
+                start,
+                end,
+            )
+            for start, end in zip(starts, starts[1:], strict=False)
+        )
+
     def _store(self, measured):
         """Upsert the measured rows, touching only those whose values changed."""
         if not measured:
@@ -260,7 +310,7 @@ class CrmCustomerMetrics(models.Model):
         ids = list(measured)
         arrays = [
             [
-                self._json(measured[pid][name]) if kind == "jsonb" else measured[pid][name]
+                json.dumps(measured[pid][name]) if kind == "jsonb" else measured[pid][name]
                 for pid in ids
             ]
             for name, kind in MEASURES.items()
@@ -294,10 +344,6 @@ class CrmCustomerMetrics(models.Model):
             )
         )
         self.invalidate_model()
-
-    @staticmethod
-    def _json(categories):
-        return "[" + ",".join(str(category) for category in sorted(categories)) + "]"
 
     def _current_shares(self, partner_ids, today):
         """Share of wallet (percent) per partner id that has a current or ended wallet period."""
@@ -364,6 +410,150 @@ class CrmCustomerMetrics(models.Model):
                 "value_tier": [tiers[pid] for pid in ids],
             },
         )
+
+    # Facts for the warning rules --------------------------------------------------------
+
+    def _warning_facts(self, partners, period_days, today):
+        """Customer id -> the facts the warning metrics read, gathered set-based."""
+        ids = partners.ids
+        since = today - timedelta(days=period_days)
+        rows = {
+            row["partner_id"]: row
+            for row in self.env.execute_query_dict(
+                SQL(
+                    "SELECT * FROM crm_customer_metrics"
+                    " WHERE company_id = %s AND partner_id = ANY(%s)",
+                    self.env.company.id,
+                    ids,
+                )
+            )
+        }
+        shares, previous = self._wallet_shares(ids, today)
+        fell = self._stage_falls(ids, since)
+        downgrades = self._grade_downgrades(ids, since)
+        contacts = self._key_contact_changes(ids, since)
+        jan1 = today.replace(month=1, day=1)
+        elapsed = ((today - jan1).days + 1) / ((jan1.replace(year=jan1.year + 1) - jan1).days)
+        signals = partners.read(
+            [
+                "last_order_date",
+                "card_review_date",
+                "create_date",
+                "card_completeness",
+                "annual_sales_target",
+                "credit_limit",
+                "credit_to_invoice",
+            ]
+        )
+        facts = {}
+        for signal in signals:
+            pid = signal["id"]
+            row = rows.get(pid) or {}
+            open_receivable = float(row.get("open_receivable") or 0)
+            limit = signal["credit_limit"]
+            facts[pid] = {
+                "overdue_amount": float(row.get("overdue_amount") or 0),
+                "overdue_days": row.get("overdue_days") or 0,
+                "days_since_last_order": _days(signal["last_order_date"], today),
+                "sales": float(row.get("sales") or 0),
+                "sales_prev": float(row.get("sales_prev") or 0),
+                "monthly_sales": [float(v) for v in row.get("monthly_sales") or []],
+                "lines": len(row.get("categories") or []),
+                "lines_prev": len(row.get("categories_prev") or []),
+                "share": shares.get(pid),
+                "share_prev": previous.get(pid),
+                "stage_fell": fell.get(pid, False),
+                "limit_usage": 100.0 * (open_receivable + signal["credit_to_invoice"]) / limit
+                if limit > 0
+                else None,
+                "grade_change": downgrades.get(pid, False),
+                "days_since_review": _days(
+                    signal["card_review_date"] or signal["create_date"].date(), today
+                ),
+                "completeness": signal["card_completeness"],
+                "key_contact_changes": contacts.get(pid, []),
+                "annual_target": signal["annual_sales_target"],
+                "year_elapsed": elapsed,
+                "sales_ytd": float(row.get("sales_ytd") or 0),
+                "cost_to_serve": float(row.get("cost_to_serve") or 0),
+            }
+        return facts
+
+    def _wallet_shares(self, partner_ids, today):
+        """Shares of the current (or latest ended) wallet period and of the one before it."""
+        wallets = self.env["crm.customer.wallet"].search(
+            [
+                ("partner_id", "in", partner_ids),
+                ("company_id", "=", self.env.company.id),
+                ("date_from", "<=", today),
+            ],
+            order="date_from desc",
+        )
+        wallets.invalidate_recordset(["our_sales", "share_of_wallet"])
+        current, previous = {}, {}
+        for wallet in wallets:
+            pid = wallet.partner_id.id
+            if pid not in current:
+                current[pid] = wallet.share_of_wallet
+            elif pid not in previous:
+                previous[pid] = wallet.share_of_wallet
+        return current, previous
+
+    def _stage_falls(self, partner_ids, since):
+        falls = self.env["crm.customer.stage.history"].search(
+            [("partner_id", "in", partner_ids), ("change", "=", "fell"), ("date", ">=", since)],
+            order="date desc, id desc",
+        )
+        result = {}
+        for fall in falls:
+            result.setdefault(fall.partner_id.id, fall.stage_to_id.name)
+        return result
+
+    def _grade_downgrades(self, partner_ids, since):
+        changes = self.env["crm.credit.grade.history"].search(
+            [
+                ("partner_id", "in", partner_ids),
+                ("date", ">=", since),
+                ("grade_from_id", "!=", False),
+            ],
+            order="date desc, id desc",
+        )
+        result = {}
+        for change in changes:
+            if change.grade_to_id.min_score < change.grade_from_id.min_score:
+                result.setdefault(
+                    change.partner_id.id,
+                    f"{change.grade_from_id.name} → {change.grade_to_id.name}",
+                )
+        return result
+
+    def _key_contact_changes(self, partner_ids, since):
+        """Decision makers who left (archived) or joined an older customer since ``since``."""
+        contacts = (
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("parent_id", "in", partner_ids),
+                    ("buying_role", "=", "decision_maker"),
+                    "|",
+                    ("create_date", ">=", since),
+                    "&",
+                    ("active", "=", False),
+                    ("write_date", ">=", since),
+                ]
+            )
+        )
+        result = {}
+        for contact in contacts:
+            if not contact.active:
+                words = self.env._("%s left", contact.name)
+            elif contact.parent_id.create_date.date() < since:
+                words = self.env._("%s joined", contact.name)
+            else:
+                continue  # a new customer's first contacts are no change
+            result.setdefault(contact.parent_id.id, []).append(words)
+        return result
 
     @api.model
     def _get_param(self, setting):

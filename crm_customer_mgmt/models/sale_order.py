@@ -74,7 +74,7 @@ class SaleOrder(models.Model):
         grade = customer.credit_grade_id
         text = self.env._(
             "%(customer)s has credit grade %(grade)s (score %(score)s).",
-            customer=customer.display_name,
+            customer=customer.name,
             grade=grade.name,
             score=customer.credit_score,
         )

@@ -2,3 +2,4 @@ from . import test_customer_card
 from . import test_card_access
 from . import test_metrics_pass
 from . import test_credit
+from . import test_warnings

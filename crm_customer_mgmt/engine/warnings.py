@@ -1,0 +1,215 @@
+"""Warning metrics: one pure function per metric, registered by key, and the rule test.
+
+A metric reads the facts gathered for one customer (a dict) and returns a ``Reading``: the
+measured value (``None`` when it cannot be measured) and the words that say what was
+measured, as an English template and its values, which the caller translates. Adding a
+metric means adding one function here and one selection entry on the rule model.
+"""
+
+# The engine has no environment: its _() only marks templates for the exporter.
+# pylint: disable=prefer-env-translation
+import operator as op
+from dataclasses import dataclass
+
+METRICS = {}
+
+OPERATORS = {">": op.gt, ">=": op.ge, "<": op.lt, "<=": op.le, "=": op.eq, "!=": op.ne}
+
+
+def _(template):
+    """Marks a template for translation; the caller translates it."""
+    return template
+
+
+@dataclass(frozen=True)
+class Reading:
+    value: float | None
+    template: str = ""
+    params: dict | None = None
+
+    def words(self, translate=lambda template, **params: template % params):
+        return translate(self.template, **(self.params or {})) if self.template else ""
+
+
+def metric(key):
+    def register(function):
+        METRICS[key] = function
+        return function
+
+    return register
+
+
+def holds(operator, value, threshold):
+    """Whether ``value operator threshold``; an unmeasured value never holds."""
+    return value is not None and OPERATORS[operator](value, threshold)
+
+
+def read(key, facts):
+    return METRICS[key](facts)
+
+
+def _amount(value):
+    return f"{value:,.0f}"
+
+
+@metric("overdue_amount")
+def overdue_amount(facts):
+    return Reading(
+        facts["overdue_amount"],
+        _("overdue %(amount)s"),
+        {"amount": _amount(facts["overdue_amount"])},
+    )
+
+
+@metric("overdue_days")
+def overdue_days(facts):
+    return Reading(
+        facts["overdue_days"], _("oldest overdue %(days)s days"), {"days": facts["overdue_days"]}
+    )
+
+
+@metric("days_since_last_order")
+def days_since_last_order(facts):
+    days = facts["days_since_last_order"]
+    if days is None:
+        return Reading(None, _("never ordered"))
+    return Reading(days, _("last order %(days)s days ago"), {"days": days})
+
+
+@metric("sales_change_pct")
+def sales_change_pct(facts):
+    previous, current = facts["sales_prev"], facts["sales"]
+    if previous <= 0:
+        return Reading(None)
+    change = round(100.0 * (current - previous) / previous, 1)
+    return Reading(
+        change,
+        _("sales %(before)s → %(after)s (%(change)s%%)"),
+        {"before": _amount(previous), "after": _amount(current), "change": f"{change:+.1f}"},
+    )
+
+
+@metric("months_declining")
+def months_declining(facts):
+    """Consecutive months, up to the last full one, in which sales fell."""
+    series = facts["monthly_sales"]
+    count = 0
+    while count < len(series) - 1 and series[-1 - count] < series[-2 - count]:
+        count += 1
+    shown = " → ".join(_amount(value) for value in series[len(series) - 1 - count :])
+    return Reading(
+        count,
+        _("orders fell %(count)s months running: %(series)s; lines %(before)s → %(after)s"),
+        {"count": count, "series": shown, "before": facts["lines_prev"], "after": facts["lines"]},
+    )
+
+
+@metric("lines_dropped")
+def lines_dropped(facts):
+    dropped = facts["lines_prev"] - facts["lines"]
+    return Reading(
+        max(dropped, 0),
+        _("product lines %(before)s → %(after)s"),
+        {"before": facts["lines_prev"], "after": facts["lines"]},
+    )
+
+
+@metric("share_of_wallet")
+def share_of_wallet(facts):
+    share = facts["share"]
+    if share is None:
+        return Reading(None)
+    return Reading(share, _("share of wallet %(share)s%%"), {"share": f"{share:.1f}"})
+
+
+@metric("share_change")
+def share_change(facts):
+    share, previous = facts["share"], facts["share_prev"]
+    if share is None or previous is None:
+        return Reading(None)
+    change = round(share - previous, 1)
+    return Reading(
+        change,
+        _("share of wallet %(before)s%% → %(after)s%% (%(change)s points)"),
+        {"before": f"{previous:.1f}", "after": f"{share:.1f}", "change": f"{change:+.1f}"},
+    )
+
+
+@metric("stage_regressed")
+def stage_regressed(facts):
+    fell = facts["stage_fell"]
+    if not fell:
+        return Reading(0)
+    return Reading(1, _("fell back to %(stage)s"), {"stage": fell})
+
+
+@metric("credit_limit_usage")
+def credit_limit_usage(facts):
+    usage = facts["limit_usage"]
+    if usage is None:
+        return Reading(None)
+    return Reading(usage, _("credit limit used %(usage)s%%"), {"usage": f"{usage:.0f}"})
+
+
+@metric("credit_downgraded")
+def credit_downgraded(facts):
+    change = facts["grade_change"]
+    if not change:
+        return Reading(0)
+    return Reading(1, _("credit grade %(change)s"), {"change": change})
+
+
+@metric("days_since_review")
+def days_since_review(facts):
+    days = facts["days_since_review"]
+    if days is None:
+        return Reading(None, _("never reviewed"))
+    return Reading(days, _("card reviewed %(days)s days ago"), {"days": days})
+
+
+@metric("card_completeness")
+def card_completeness(facts):
+    return Reading(
+        facts["completeness"], _("card %(share)s%% complete"), {"share": facts["completeness"]}
+    )
+
+
+@metric("key_contact_changed")
+def key_contact_changed(facts):
+    changes = facts["key_contact_changes"]
+    if not changes:
+        return Reading(0)
+    return Reading(
+        len(changes), _("decision makers changed: %(names)s"), {"names": ", ".join(changes)}
+    )
+
+
+@metric("target_progress_pct")
+def target_progress_pct(facts):
+    """Sales so far this year against the share of the annual target the date calls for."""
+    target, elapsed = facts["annual_target"], facts["year_elapsed"]
+    if not target or not elapsed:
+        return Reading(None)
+    progress = round(100.0 * facts["sales_ytd"] / (target * elapsed), 1)
+    return Reading(
+        progress,
+        _("%(sold)s sold against %(due)s due by now (%(progress)s%% of pace)"),
+        {
+            "sold": _amount(facts["sales_ytd"]),
+            "due": _amount(target * elapsed),
+            "progress": f"{progress:.0f}",
+        },
+    )
+
+
+@metric("cost_to_serve_pct")
+def cost_to_serve_pct(facts):
+    sales, cost = facts["sales"], facts["cost_to_serve"]
+    if sales <= 0:
+        return Reading(None if not cost else 100.0)
+    ratio = round(100.0 * cost / sales, 1)
+    return Reading(
+        ratio,
+        _("cost to serve %(cost)s on sales %(sales)s (%(ratio)s%%)"),
+        {"cost": _amount(cost), "sales": _amount(sales), "ratio": f"{ratio:.1f}"},
+    )

@@ -1,0 +1,107 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class CrmCustomerWarning(models.Model):
+    _name = "crm.customer.warning"
+    _description = "Customer Warning"
+    _inherit = ["mail.thread"]
+    _order = "state_rank, severity_rank desc, last_detected desc, id desc"
+    _rec_name = "rule_id"
+
+    rule_id = fields.Many2one(
+        "crm.customer.warning.rule", required=True, index=True, ondelete="cascade"
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="rule_id.company_id", store=True)
+    user_id = fields.Many2one(
+        "res.users", string="Responsible", index=True, help="The card owner when it opened."
+    )
+    stage_id = fields.Many2one(related="partner_id.customer_stage_id", string="Stage")
+    state = fields.Selection(
+        [("open", "Open"), ("acknowledged", "Acknowledged"), ("resolved", "Resolved")],
+        default="open",
+        required=True,
+        tracking=True,
+    )
+    state_rank = fields.Integer(compute="_compute_ranks", store=True)
+    severity = fields.Selection(
+        [("info", "Info"), ("warning", "Warning"), ("critical", "Critical")],
+        required=True,
+        default="warning",
+    )
+    severity_rank = fields.Integer(compute="_compute_ranks", store=True)
+    value = fields.Float(digits=(16, 2), help="The measured value when last detected.")
+    threshold = fields.Float(digits=(16, 2))
+    message = fields.Text(help="What was measured against what.")
+    first_detected = fields.Date(required=True, default=fields.Date.context_today)
+    last_detected = fields.Date(required=True, default=fields.Date.context_today)
+    resolved_date = fields.Date(readonly=True)
+    snoozed_until = fields.Date(tracking=True)
+    acknowledge_note = fields.Text(tracking=True)
+
+    _one_live_per_rule = models.UniqueIndex(
+        "(rule_id, partner_id) WHERE state IN ('open', 'acknowledged')",
+        "A customer has one open warning per rule.",
+    )
+
+    @api.depends("state", "severity")
+    def _compute_ranks(self):
+        states = {"open": 0, "acknowledged": 1, "resolved": 2}
+        severities = {"info": 0, "warning": 1, "critical": 2}
+        for warning in self:
+            warning.state_rank = states[warning.state]
+            warning.severity_rank = severities[warning.severity]
+
+    def _update_reading(self, message, value, today):
+        """The condition still holds: refresh what was measured, without notifying again."""
+        values = {"last_detected": today, "value": value, "message": message}
+        if any(self[name] != new for name, new in values.items()):
+            self.write(values)
+
+    def _fire_actions(self):
+        """What the rule does when this warning opens: runs once per opening."""
+        rule, partner = self.rule_id, self.partner_id
+        if rule.post_note:
+            partner.message_post(body=self.message, subtype_xmlid="mail.mt_note")
+        if rule.activity_type_id:
+            # critical warnings go to the leader of the responsible rep's sales team
+            leader = self.user_id.sale_team_id.user_id if rule.severity == "critical" else None
+            responsible = leader or self.user_id or self.env.user
+            partner.activity_schedule(
+                activity_type_id=rule.activity_type_id.id,
+                summary=rule.name,
+                note=self.message,
+                user_id=responsible.id,
+            )
+        if rule.mail_template_id:
+            rule.mail_template_id.send_mail(self.id)
+
+    def action_acknowledge(self, note=None):
+        self.filtered(lambda warning: warning.state == "open").write(
+            {"state": "acknowledged", "acknowledge_note": note or False}
+        )
+        return True
+
+    def action_snooze(self, until):
+        if fields.Date.to_date(until) <= fields.Date.context_today(self):
+            raise ValidationError(self.env._("Snooze a warning until a date in the future."))
+        self.filtered(lambda warning: warning.state != "resolved").write({"snoozed_until": until})
+        return True
+
+    def action_resolve(self):
+        self.filtered(lambda warning: warning.state != "resolved").write(
+            {"state": "resolved", "resolved_date": fields.Date.context_today(self)}
+        )
+        return True
+
+    def action_open_partner(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.partner",
+            "res_id": self.partner_id.id,
+            "view_mode": "form",
+        }

@@ -1,0 +1,284 @@
+import logging
+
+from psycopg2 import IntegrityError
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.fields import Domain
+from odoo.tools import safe_eval
+
+from ..engine import warnings as warning_engine
+from .res_partner import MANAGER_GROUP
+from .validation import check_ranges
+
+_logger = logging.getLogger(__name__)
+
+METRICS = [
+    ("overdue_amount", "Overdue amount"),
+    ("overdue_days", "Oldest overdue (days)"),
+    ("days_since_last_order", "Days since last order"),
+    ("sales_change_pct", "Sales change vs previous period (%)"),
+    ("months_declining", "Months of consecutive decline"),
+    ("lines_dropped", "Product lines dropped"),
+    ("share_of_wallet", "Share of wallet (%)"),
+    ("share_change", "Share of wallet change (points)"),
+    ("stage_regressed", "Stage regressed"),
+    ("credit_limit_usage", "Credit limit usage (%)"),
+    ("credit_downgraded", "Credit grade downgraded"),
+    ("days_since_review", "Days since card review"),
+    ("card_completeness", "Card completeness (%)"),
+    ("key_contact_changed", "Key contact changed"),
+    ("target_progress_pct", "Sales progress vs annual target (%)"),
+    ("cost_to_serve_pct", "Cost to serve vs revenue (%)"),
+]
+# thresholds an admin may set, per metric
+THRESHOLD_RANGES = {
+    "sales_change_pct": (-100, 1000),
+    "share_change": (-1000, 1000),
+    "share_of_wallet": (0, 1000),
+    "card_completeness": (0, 100),
+    "target_progress_pct": (0, 1000),
+    "cost_to_serve_pct": (0, 1000),
+    "credit_limit_usage": (0, 1000),
+    "stage_regressed": (0, 1),
+    "credit_downgraded": (0, 1),
+}
+DEFAULT_THRESHOLD_RANGE = (0, 1e9)
+
+
+class CrmCustomerWarningRule(models.Model):
+    _name = "crm.customer.warning.rule"
+    _description = "Customer Warning Rule"
+    _inherit = ["mail.thread"]
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    metric = fields.Selection(METRICS, required=True)
+    operator = fields.Selection(
+        [(">", ">"), (">=", "≥"), ("<", "<"), ("<=", "≤"), ("=", "="), ("!=", "≠")],
+        required=True,
+        default=">=",
+    )
+    threshold = fields.Float(digits=(16, 2))
+    period_days = fields.Integer(
+        default=90, help="How far back changes count (stage, grade, key contacts)."
+    )
+    partner_domain = fields.Char(string="Scope", default="[]", help="Which customers it watches.")
+    severity = fields.Selection(
+        [("info", "Info"), ("warning", "Warning"), ("critical", "Critical")],
+        required=True,
+        default="warning",
+    )
+    activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Schedule Activity",
+        help="For the card owner; for the leader of the owner's sales team when critical.",
+    )
+    mail_template_id = fields.Many2one(
+        "mail.template", string="Send Email", domain=[("model", "=", "crm.customer.warning")]
+    )
+    post_note = fields.Boolean(string="Note in the Chatter", default=True)
+    max_new_warnings = fields.Integer(
+        string="Cap on New Warnings",
+        default=200,
+        help="A run that would open more warnings than this opens none and flags the rule.",
+    )
+    blocked_reason = fields.Text(readonly=True, copy=False)
+    last_error = fields.Text(readonly=True, copy=False)
+    last_run = fields.Datetime(readonly=True, copy=False)
+    warning_ids = fields.One2many("crm.customer.warning", "rule_id")
+    open_warning_count = fields.Integer(compute="_compute_open_warning_count")
+
+    def _compute_open_warning_count(self):
+        counts = dict(
+            self.env["crm.customer.warning"]._read_group(
+                [("rule_id", "in", self.ids), ("state", "in", ("open", "acknowledged"))],
+                ["rule_id"],
+                ["__count"],
+            )
+        )
+        for rule in self:
+            rule.open_warning_count = counts.get(rule, 0)
+
+    @api.constrains("metric", "threshold", "period_days", "max_new_warnings")
+    def _check_settings(self):
+        check_ranges(self, {"period_days": (1, 3650), "max_new_warnings": (1, 100000)})
+        for rule in self:
+            if rule.metric not in warning_engine.METRICS:
+                raise ValidationError(self.env._("Unknown warning metric: %s.", rule.metric))
+            check_ranges(
+                rule, {"threshold": THRESHOLD_RANGES.get(rule.metric, DEFAULT_THRESHOLD_RANGE)}
+            )
+
+    @api.constrains("partner_domain")
+    def _check_partner_domain(self):
+        for rule in self:
+            try:
+                self.env["res.partner"].search_count(rule._scope(), limit=1)
+            except Exception as error:
+                raise ValidationError(
+                    self.env._(
+                        "The scope of rule %(rule)s is not a valid filter on customers: %(error)s",
+                        rule=rule.name,
+                        error=error,
+                    )
+                ) from error
+
+    def write(self, vals):
+        if {"threshold", "partner_domain", "max_new_warnings", "metric", "operator"} & set(vals):
+            vals = {**vals, "blocked_reason": False}
+        return super().write(vals)
+
+    # Actions ----------------------------------------------------------------------------
+
+    def action_preview(self):
+        """Which customers would have a warning now; writes nothing."""
+        self.ensure_one()
+        hits = self._hits(fields.Date.context_today(self))
+        message = self.env._(
+            "%(count)s customers match now: %(names)s",
+            count=len(hits),
+            names=", ".join(self.env["res.partner"].browse(list(hits)[:20]).mapped("name")),
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"title": self.name, "message": message, "sticky": True},
+        }
+
+    def action_run(self):
+        self._evaluate(fields.Date.context_today(self))
+        return True
+
+    # Evaluation -------------------------------------------------------------------------
+
+    @api.model
+    def _cron_evaluate(self):
+        """Evaluate every active rule; a failing rule is reported and the others run."""
+        rules = self.search([("active", "=", True)])
+        cron = self.env["ir.cron"]
+        cron._commit_progress(remaining=len(rules))
+        today = fields.Date.context_today(self)
+        cache = {}  # facts shared by the rules of one company and period
+        for rule in rules:
+            rule._evaluate_safely(today, cache)
+            if not cron._commit_progress(1):
+                break
+
+    def _evaluate_safely(self, today, cache=None):
+        try:
+            with self.env.cr.savepoint():
+                self._evaluate(today, cache)
+        except Exception as error:
+            _logger.exception("Warning rule %s failed.", self.name)
+            self.write({"last_error": str(error), "last_run": fields.Datetime.now()})
+            self._tell_managers(
+                self.env._("Warning rule %(rule)s failed: %(error)s", rule=self.name, error=error)
+            )
+
+    def _scope(self):
+        domain = safe_eval.safe_eval(self.partner_domain or "[]", {"uid": self.env.uid})
+        return Domain.AND([self.env["crm.customer.metrics"]._customer_domain(), Domain(domain)])
+
+    def _hits(self, today, cache=None):
+        """Customer id -> Reading, for the customers in scope where the condition holds."""
+        Partner = self.env["res.partner"].with_company(self.company_id)
+        Metrics = self.env["crm.customer.metrics"].with_company(self.company_id)
+        partners = Partner.search(self._scope())
+        if cache is None:
+            facts = Metrics._warning_facts(partners, self.period_days, today)
+        else:
+            key = (self.company_id.id, self.period_days)
+            if key not in cache:
+                customers = Partner.search(Metrics._customer_domain())
+                cache[key] = Metrics._warning_facts(customers, self.period_days, today)
+            facts = {pid: cache[key][pid] for pid in partners.ids if pid in cache[key]}
+        hits = {}
+        for partner_id, customer_facts in facts.items():
+            reading = warning_engine.read(self.metric, customer_facts)
+            if warning_engine.holds(self.operator, reading.value, self.threshold):
+                hits[partner_id] = reading
+        return hits
+
+    def _evaluate(self, today, cache=None):
+        self.ensure_one()
+        hits = self._hits(today, cache)
+        Warning = self.env["crm.customer.warning"]
+        live = Warning.search(
+            [("rule_id", "=", self.id), ("state", "in", ("open", "acknowledged"))]
+        )
+        live_by_partner = {warning.partner_id.id: warning for warning in live}
+        new = [pid for pid in hits if pid not in live_by_partner]
+        if len(new) > self.max_new_warnings:
+            self._block(len(new))
+            return
+        for partner_id, warning in live_by_partner.items():
+            if partner_id in hits:
+                warning._update_reading(
+                    self._words(hits[partner_id]), hits[partner_id].value, today
+                )
+            else:
+                warning.write({"state": "resolved", "resolved_date": today})
+        for partner_id in new:
+            self._open(partner_id, hits[partner_id], today)
+        self.write(
+            {"last_run": fields.Datetime.now(), "last_error": False, "blocked_reason": False}
+        )
+
+    def _words(self, reading):
+        return self.env._(
+            "%(rule)s: %(words)s (threshold %(operator)s %(threshold)s)",
+            rule=self.name,
+            words=reading.words(self.env._),
+            operator=self.operator,
+            threshold=self.threshold,
+        )
+
+    def _open(self, partner_id, reading, today):
+        """Open one warning and fire the rule's actions once; a concurrent twin wins."""
+        partner = self.env["res.partner"].browse(partner_id)
+        try:
+            with self.env.cr.savepoint():
+                warning = self.env["crm.customer.warning"].create(
+                    {
+                        "rule_id": self.id,
+                        "partner_id": partner_id,
+                        "severity": self.severity,
+                        "value": reading.value,
+                        "threshold": self.threshold,
+                        "message": self._words(reading),
+                        "first_detected": today,
+                        "last_detected": today,
+                        "user_id": (partner.card_owner_id or partner.user_id).id,
+                    }
+                )
+                warning.flush_recordset()
+        except IntegrityError:
+            _logger.info("Warning of rule %s for %s opened by another run.", self.id, partner_id)
+            return
+        warning._fire_actions()
+
+    def _block(self, count):
+        reason = self.env._(
+            "This run would open %(count)s warnings, more than the cap of %(cap)s: none were"
+            " opened. Raise the cap or narrow the scope.",
+            count=count,
+            cap=self.max_new_warnings,
+        )
+        self.write({"blocked_reason": reason, "last_run": fields.Datetime.now()})
+        self._tell_managers(
+            self.env._("Warning rule %(rule)s: %(reason)s", rule=self.name, reason=reason)
+        )
+
+    def _tell_managers(self, body):
+        managers = self.env.ref(MANAGER_GROUP).all_user_ids.filtered(lambda user: not user.share)
+        self.message_post(
+            body=body,
+            partner_ids=managers.partner_id.ids,
+            subtype_xmlid="mail.mt_comment",
+        )

@@ -1,0 +1,40 @@
+# res.partner is split by concern, as its card part lives in res_partner.py
+# pylint: disable=consider-merging-classes-inherited
+from odoo import api, fields, models
+
+
+class ResPartner(models.Model):
+    """Early warnings on the customer card."""
+
+    _inherit = "res.partner"
+
+    annual_sales_target = fields.Float(
+        tracking=True,
+        help="What we mean to sell to this customer this year; the sales-progress warning"
+        " compares the year's sales with it.",
+    )
+    customer_warning_ids = fields.One2many("crm.customer.warning", "partner_id", string="Warnings")
+    customer_warning_count = fields.Integer(
+        string="Open Warnings", compute="_compute_customer_warning_count"
+    )
+
+    @api.depends("customer_warning_ids.state")
+    def _compute_customer_warning_count(self):
+        counts = dict(
+            self.env["crm.customer.warning"]._read_group(
+                [("partner_id", "in", self.ids), ("state", "in", ("open", "acknowledged"))],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.customer_warning_count = counts.get(partner, 0)
+
+    def action_open_warnings(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_customer_mgmt.action_crm_customer_warning"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"search_default_live": 1}
+        return action
