@@ -4,6 +4,7 @@ from . import crm_credit_grade
 from . import crm_credit_grade_history
 from . import crm_customer_evaluation_criterion
 from . import crm_customer_evaluation
+from . import crm_customer_holiday
 from . import crm_customer_metrics
 from . import crm_customer_stage
 from . import crm_customer_stage_history

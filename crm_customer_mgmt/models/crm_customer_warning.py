@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+
+from .res_partner import MANAGER_GROUP
 
 
 class CrmCustomerWarning(models.Model):
@@ -105,3 +109,76 @@ class CrmCustomerWarning(models.Model):
             "res_id": self.partner_id.id,
             "view_mode": "form",
         }
+
+    # Weekly digest ----------------------------------------------------------------------
+
+    @api.model
+    def _cron_send_digest(self):
+        """Mail each customer manager a per-rep summary of the week."""
+        today = fields.Date.context_today(self)
+        rows = self._digest_rows(today - timedelta(days=7))
+        managers = self.env.ref(MANAGER_GROUP).all_user_ids.filtered(
+            lambda user: not user.share and user.email and user.id != 1
+        )
+        for manager in managers:
+            body = self.env["ir.qweb"]._render(
+                "crm_customer_mgmt.warning_digest",
+                {"rows": rows, "since": today - timedelta(days=7), "today": today},
+                lang=manager.lang,
+            )
+            self.env["mail.mail"].sudo().create(
+                {
+                    "subject": self.with_context(lang=manager.lang).env._(
+                        "Customers: the week to %s", today
+                    ),
+                    "email_to": manager.email_formatted,
+                    "body_html": body,
+                    "auto_delete": True,
+                }
+            )
+        return len(managers)
+
+    def _digest_rows(self, since):
+        """Per responsible rep: warnings by state and severity, cards, stage moves."""
+        reps = {}
+
+        def row(user):
+            return reps.setdefault(
+                user,
+                dict.fromkeys(
+                    (
+                        "info",
+                        "warning",
+                        "critical",
+                        "new",
+                        "resolved",
+                        "stale",
+                        "incomplete",
+                        "moves",
+                    ),
+                    0,
+                ),
+            )
+
+        live = [("state", "in", ("open", "acknowledged"))]
+        for user, severity, count in self._read_group(live, ["user_id", "severity"], ["__count"]):
+            row(user)[severity] += count
+        for user, count in self._read_group(
+            [("first_detected", ">=", since)], ["user_id"], ["__count"]
+        ):
+            row(user)["new"] += count
+        for user, count in self._read_group(
+            [("resolved_date", ">=", since)], ["user_id"], ["__count"]
+        ):
+            row(user)["resolved"] += count
+        Partner = self.env["res.partner"]
+        for key, domain in (
+            ("stale", [("card_is_stale", "=", True)]),
+            ("incomplete", [("is_company", "=", True), ("card_completeness", "<", 100)]),
+        ):
+            for user, count in Partner._read_group(domain, ["card_owner_id"], ["__count"]):
+                row(user)[key] += count
+        History = self.env["crm.customer.stage.history"]
+        for user, count in History._read_group([("date", ">=", since)], ["user_id"], ["__count"]):
+            row(user)["moves"] += count
+        return sorted(reps.items(), key=lambda item: item[0].name or "")

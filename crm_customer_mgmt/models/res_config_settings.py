@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .crm_customer_holiday import CARE_DAYS_PARAM
 from .crm_customer_metrics import (
     ABC_A,
     ABC_B,
@@ -22,6 +23,7 @@ SETTINGS_RANGES = {
     "card_stale_days": (1, 3650),
     "metrics_period_days": (7, 366),
     "interrupt_after_days": (1, 3650),
+    "care_reminder_days": (0, 60),
 }
 
 
@@ -41,6 +43,13 @@ class ResConfigSettings(models.TransientModel):
         help="The card fields whose filling makes a card complete.",
     )
 
+    care_reminder_days = fields.Integer(
+        string="Care Reminders (days ahead)",
+        config_parameter=CARE_DAYS_PARAM[0],
+        default=CARE_DAYS_PARAM[1],
+        help="Card owners get an activity this many days before a key contact's birthday,"
+        " a memorable date or a holiday.",
+    )
     metrics_period_days = fields.Integer(
         string="Metrics Period (days)",
         config_parameter=PERIOD_DAYS[0],

@@ -176,6 +176,10 @@ class ResPartner(models.Model):
     family_note = fields.Text(string="Family", groups=USER_GROUP)
     authority_note = fields.Text(string="Authority", groups=USER_GROUP)
     joined_company_date = fields.Date(string="Joined the Company", groups=USER_GROUP)
+    memorable_date = fields.Date(groups=USER_GROUP, help="Reminded every year, like a birthday.")
+    memorable_date_label = fields.Char(
+        string="Memorable Date Is", groups=USER_GROUP, help="e.g. Wedding anniversary"
+    )
 
     @api.depends("user_id")
     def _compute_card_owner_id(self):

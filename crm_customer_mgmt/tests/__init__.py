@@ -3,3 +3,4 @@ from . import test_card_access
 from . import test_metrics_pass
 from . import test_credit
 from . import test_warnings
+from . import test_care
