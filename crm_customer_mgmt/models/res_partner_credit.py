@@ -164,8 +164,21 @@ class ResPartner(models.Model):
                 )
             )
         self._write_changed(ids, rows)
+        self.env["crm.credit.grade.history"].create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "grade_from_id": old.id,
+                    "grade_to_id": new.id,
+                    "score": result.score,
+                    "explanation": explanation,
+                }
+                for partner, old, new, result, explanation in changed
+            ]
+        )
         for partner, old, new, result, explanation in changed:
-            partner._log_grade_change(old, new, result, explanation)
+            if old:  # a first grade is history enough; a change is news
+                partner._post_grade_change(old, new, result, explanation)
 
     def _explain_credit(self, result):
         if result.no_history:
@@ -188,24 +201,14 @@ class ResPartner(models.Model):
         lines.append(self.env._("Score: %s", result.score))
         return "\n".join(lines)
 
-    def _log_grade_change(self, old, new, result, explanation):
-        self.env["crm.credit.grade.history"].create(
-            {
-                "partner_id": self.id,
-                "grade_from_id": old.id,
-                "grade_to_id": new.id,
-                "score": result.score,
-                "explanation": explanation,
-            }
+    def _post_grade_change(self, old, new, result, explanation):
+        self.message_post(
+            body=self.env._(
+                "Credit grade: %(old)s → %(new)s (score %(score)s).\n%(explanation)s",
+                old=old.name,
+                new=new.name,
+                score=result.score,
+                explanation=explanation,
+            ),
+            subtype_xmlid="mail.mt_note",
         )
-        if old:
-            self.message_post(
-                body=self.env._(
-                    "Credit grade: %(old)s → %(new)s (score %(score)s).\n%(explanation)s",
-                    old=old.name,
-                    new=new.name,
-                    score=result.score,
-                    explanation=explanation,
-                ),
-                subtype_xmlid="mail.mt_note",
-            )

@@ -192,14 +192,14 @@ class ResPartner(models.Model):
 
     def _apply_decisions(self, decisions, today):
         Stage = self.env["crm.customer.stage"]
-        entered = self.browse(
-            [p.id for p, d in decisions.items() if d.reason == stage_engine.ENTERED]
-        )
-        self._enter_first_stage(entered, decisions, today)
+        first = self.browse([p.id for p in decisions if not p.customer_stage_id])
+        self._enter_first_stage(first, decisions, today)
         for partner, decision in decisions.items():
+            if partner in first:
+                continue
             moved = decision.stage_id != partner.customer_stage_id.id
             proposed = (decision.proposed_id or False) != partner.stage_proposed_id.id
-            if decision.reason == stage_engine.ENTERED or not (moved or proposed):
+            if not (moved or proposed):
                 continue
             try:
                 with self.env.cr.savepoint():
@@ -234,7 +234,7 @@ class ResPartner(models.Model):
                     "stage_to_id": decisions[partner].stage_id,
                     "date": today,
                     "share_of_wallet": partner.share_of_wallet,
-                    "change": "entered",
+                    "change": decisions[partner].reason,
                     "reason": self.env._("First placement by the metrics pass."),
                 }
                 for partner in partners
