@@ -17,7 +17,7 @@ def _days(since, today):
     return (today - since).days if since else None
 
 
-BATCH_SIZE = 5000
+BATCH_SIZE = 20000
 CURSOR_PARAM = "crm_customer_mgmt.metrics_cursor"
 
 # Settings of the pass: (ir.config_parameter key, default)
