@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..engine import credit as credit_engine
-from .validation import check_ranges
+from .tools import check_ranges
 
 FACTORS = [
     ("punctuality", "Days paid late"),

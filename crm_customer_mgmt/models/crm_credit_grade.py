@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..engine import credit as credit_engine
+from .tools import count_by
 
 
 class CrmCreditGrade(models.Model):
@@ -34,11 +35,7 @@ class CrmCreditGrade(models.Model):
     partner_count = fields.Integer(string="Customers", compute="_compute_partner_count")
 
     def _compute_partner_count(self):
-        counts = dict(
-            self.env["res.partner"]._read_group(
-                [("credit_grade_id", "in", self.ids)], ["credit_grade_id"], ["__count"]
-            )
-        )
+        counts = count_by(self, "res.partner", "credit_grade_id")
         for grade in self:
             grade.partner_count = counts.get(grade, 0)
 

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .validation import check_ranges
+from .tools import check_ranges
 
 
 class CrmCustomerEvaluationCriterion(models.Model):

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..engine import stages as stage_engine
+from .tools import count_by
 
 
 class CrmCustomerStage(models.Model):
@@ -40,11 +41,7 @@ class CrmCustomerStage(models.Model):
     partner_count = fields.Integer(string="Customers", compute="_compute_partner_count")
 
     def _compute_partner_count(self):
-        counts = dict(
-            self.env["res.partner"]._read_group(
-                [("customer_stage_id", "in", self.ids)], ["customer_stage_id"], ["__count"]
-            )
-        )
+        counts = count_by(self, "res.partner", "customer_stage_id")
         for stage in self:
             stage.partner_count = counts.get(stage, 0)
 

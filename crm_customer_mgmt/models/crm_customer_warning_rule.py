@@ -9,7 +9,7 @@ from odoo.tools import safe_eval
 
 from ..engine import warnings as warning_engine
 from .res_partner import MANAGER_GROUP
-from .validation import check_ranges
+from .tools import check_ranges, count_by
 
 _logger = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ THRESHOLD_RANGES = {
     "credit_downgraded": (0, 1),
 }
 DEFAULT_THRESHOLD_RANGE = (0, 1e9)
+LIVE = [("state", "in", ("open", "acknowledged"))]
 
 
 class CrmCustomerWarningRule(models.Model):
@@ -95,13 +96,7 @@ class CrmCustomerWarningRule(models.Model):
     open_warning_count = fields.Integer(compute="_compute_open_warning_count")
 
     def _compute_open_warning_count(self):
-        counts = dict(
-            self.env["crm.customer.warning"]._read_group(
-                [("rule_id", "in", self.ids), ("state", "in", ("open", "acknowledged"))],
-                ["rule_id"],
-                ["__count"],
-            )
-        )
+        counts = count_by(self, "crm.customer.warning", "rule_id", LIVE)
         for rule in self:
             rule.open_warning_count = counts.get(rule, 0)
 

@@ -17,7 +17,7 @@ from .res_partner import (
     DEFAULT_STALE_DAYS,
     STALE_DAYS_PARAM,
 )
-from .validation import check_ranges
+from .tools import check_ranges
 
 SETTINGS_RANGES = {
     "card_stale_days": (1, 3650),

@@ -3,7 +3,7 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
 from ..engine import card as card_engine
-from .validation import check_ranges
+from .tools import check_ranges
 
 USER_GROUP = "crm_customer_mgmt.group_customer_mgmt_user"
 MANAGER_GROUP = "crm_customer_mgmt.group_customer_mgmt_manager"

@@ -2,6 +2,9 @@
 # pylint: disable=consider-merging-classes-inherited
 from odoo import api, fields, models
 
+from .crm_customer_warning_rule import LIVE
+from .tools import count_by
+
 
 class ResPartner(models.Model):
     """Early warnings on the customer card."""
@@ -20,13 +23,7 @@ class ResPartner(models.Model):
 
     @api.depends("customer_warning_ids.state")
     def _compute_customer_warning_count(self):
-        counts = dict(
-            self.env["crm.customer.warning"]._read_group(
-                [("partner_id", "in", self.ids), ("state", "in", ("open", "acknowledged"))],
-                ["partner_id"],
-                ["__count"],
-            )
-        )
+        counts = count_by(self, "crm.customer.warning", "partner_id", LIVE)
         for partner in self:
             partner.customer_warning_count = counts.get(partner, 0)
 

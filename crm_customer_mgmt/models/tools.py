@@ -1,4 +1,4 @@
-"""Range checks shared by the card and the settings."""
+"""Small helpers shared by the models: range checks and counts."""
 
 from odoo.exceptions import ValidationError
 
@@ -19,3 +19,11 @@ def check_ranges(records, ranges):
                         value=record[name],
                     )
                 )
+
+
+def count_by(records, comodel, field, domain=()):
+    """How many ``comodel`` records point to each of ``records`` through ``field``."""
+    groups = records.env[comodel]._read_group(
+        [(field, "in", records.ids), *domain], [field], ["__count"]
+    )
+    return dict(groups)
