@@ -15,10 +15,10 @@ import argparse
 import collections
 import functools
 import gc
+import hashlib
 import logging
 import math
 import os
-import hashlib
 import pathlib
 import resource
 import subprocess
@@ -274,7 +274,9 @@ def ensure_chart(env):
     company = env.company
     if not company.chart_template:
         say("the company has no chart of accounts: loading generic_coa")
-        env["account.chart.template"].try_loading("generic_coa", company=company, install_demo=False)
+        env["account.chart.template"].try_loading(
+            "generic_coa", company=company, install_demo=False
+        )
     journal = env["account.journal"].search(
         [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
     )
@@ -337,7 +339,9 @@ def make_templates(env, today):
         "partner": partner.id,
         "invoice": invoice.id,
         "product_line": lines.filtered(lambda aml: aml.display_type == "product").id,
-        "receivable_line": lines.filtered(lambda aml: aml.account_id.account_type == receivable).id,
+        "receivable_line": lines.filtered(
+            lambda aml: aml.account_id.account_type == receivable
+        ).id,
         "payment": payment.id,
         "payment_move": payment.move_id.id,
         "liquidity_line": paid_lines.filtered(
@@ -489,7 +493,10 @@ def load(env, customers, lines, today):
     )
     cr.execute("SELECT COUNT(*) FROM bench_pay")
     payments = cr.fetchone()[0]
-    say(f"  plan of {moves:,} invoices, {payments:,} payments in {time.perf_counter() - started:.1f} s")
+    say(
+        f"  plan of {moves:,} invoices, {payments:,} payments"
+        f" in {time.perf_counter() - started:.1f} s"
+    )
 
     started = time.perf_counter()
     indexes = drop_indexes(cr, BENCH_TABLES)
@@ -759,6 +766,7 @@ def load(env, customers, lines, today):
 def vacuum_analyze(database):
     """As autovacuum would have left a nightly database; VACUUM needs its own connection."""
     import psycopg2
+
     from odoo.sql_db import connection_info_for
 
     _name, info = connection_info_for(database)
@@ -975,7 +983,11 @@ def report(args, loaded, floor, passes):
             f"  {label(result)}: process RSS {result['rss_before']:,.0f} MB before,"
             f" {result['rss_after']:,.0f} MB after, peak {result['peak']:,.0f} MB;"
             f" PostgreSQL backend peak "
-            + (f"{backend:,.0f} MB (VmHWM, shared buffers it touched included)" if backend else "n/a")
+            + (
+                f"{backend:,.0f} MB (VmHWM, shared buffers it touched included)"
+                if backend
+                else "n/a"
+            )
         )
     print()
     for result in passes:
@@ -1009,7 +1021,10 @@ def report(args, loaded, floor, passes):
     if any(result["sql_top"] for result in passes):
         for result in passes:
             print()
-            print(f"slowest SQL statements of pass {result['number']} (total seconds, count, start):")
+            print(
+                f"slowest SQL statements of pass {result['number']}"
+                " (total seconds, count, start):"
+            )
             for text, (count, seconds) in result["sql_top"]:
                 print(f"  {seconds:>8.2f} {count:>8,}  {text}")
     print()
@@ -1021,7 +1036,8 @@ def report(args, loaded, floor, passes):
     for result, name in ((passes[0], "first pass"), (passes[-1], "steady-state pass")):
         if len(passes) == 1 and name != "first pass":
             continue
-        if result["aborted"] or any(key.startswith(("ERROR", "CRITICAL")) for key in result["problems"]):
+        errors = any(key.startswith(("ERROR", "CRITICAL")) for key in result["problems"])
+        if result["aborted"] or errors:
             print(f"  INVALID  {name} ({label(result)}): the pass failed or logged errors (above)")
             continue
         seconds, peak = result["seconds"], result["peak"]

@@ -166,6 +166,9 @@ class CrmCustomerMetrics(models.Model):
         self.env["account.move.line"].flush_model()
         self.env["account.move"].flush_model(["move_type", "state"])
         self.env["sale.order"].flush_model(["state", "date_order", "partner_id", "company_id"])
+        # the planner overestimates the joined aggregates; compiling them (JIT) costs more
+        # than running them: 3.7 s against 1 s for a batch of 5,000 customers
+        self.env.cr.execute("SET LOCAL jit = off")
         period = timedelta(days=self._get_param(PERIOD_DAYS))
         cur_start, prev_start = (
             today - period + timedelta(days=1),
