@@ -78,10 +78,11 @@ case $state in
         ;;
 esac
 
-say "running the nightly metrics pass on $DB (stages, credit grades, ABC classes)"
-echo "env['crm.customer.metrics']._cron_refresh()" \
+say "running the nightly metrics pass and warning rules on $DB (stages, grades, warnings)"
+printf '%s\n' "env['crm.customer.metrics']._cron_refresh()" \
+    "env['crm.customer.warning.rule']._cron_evaluate()" \
     | "$PY" "$ODOO_SRC/odoo-bin" shell -c "$(odoo_conf)" -d "$DB" --no-http --log-level=warn >/dev/null \
-    || die "the metrics pass failed on $DB (Odoo's log above)."
+    || die "the nightly pass failed on $DB (Odoo's log above)."
 
 say "serving http://$HTTP_HOST:$HTTP_PORT (database $DB, login admin / admin); Ctrl-C stops it"
 odoo -d "$DB" --db-filter="^$DB\$" --http-interface="$HTTP_HOST" --http-port="$HTTP_PORT" "$@"
