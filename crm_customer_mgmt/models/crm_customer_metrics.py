@@ -350,10 +350,7 @@ class CrmCustomerMetrics(models.Model):
 
     def _current_shares(self, partner_ids, today):
         """Share of wallet (percent) per partner id that has a current or ended wallet period."""
-        wallets = self.env["crm.customer.wallet"]._current_for(partner_ids, today)
-        records = self.env["crm.customer.wallet"].union(*wallets.values())
-        records.invalidate_recordset(["our_sales", "share_of_wallet"])  # invoices may have moved
-        return {wallet.partner_id.id: wallet.share_of_wallet for wallet in records}
+        return self._wallet_shares(partner_ids, today)[0]
 
     @api.model
     def _sales_in_periods(self, periods):
@@ -483,7 +480,8 @@ class CrmCustomerMetrics(models.Model):
         return facts
 
     def _wallet_shares(self, partner_ids, today):
-        """Shares of the current (or latest ended) wallet period and of the one before it."""
+        """Shares of the latest period covering today (else the latest ended one) and of the
+        period before it, per partner id."""
         wallets = self.env["crm.customer.wallet"].search(
             [
                 ("partner_id", "in", partner_ids),
@@ -492,7 +490,7 @@ class CrmCustomerMetrics(models.Model):
             ],
             order="date_from desc",
         )
-        wallets.invalidate_recordset(["our_sales", "share_of_wallet"])
+        wallets.invalidate_recordset(["our_sales", "share_of_wallet"])  # invoices may have moved
         current, previous = {}, {}
         for wallet in wallets:
             pid = wallet.partner_id.id

@@ -102,19 +102,3 @@ class CrmCustomerWallet(models.Model):
                         other_end=overlap.date_to,
                     )
                 )
-
-    @api.model
-    def _current_for(self, partner_ids, today):
-        """Per partner, the latest period covering ``today``, else the latest ended one."""
-        wallets = self.search(
-            [
-                ("partner_id", "in", partner_ids),
-                ("company_id", "=", self.env.company.id),
-                ("date_from", "<=", today),
-            ],
-            order="date_from desc",
-        )
-        current = {}
-        for wallet in wallets:
-            current.setdefault(wallet.partner_id.id, wallet)
-        return current
