@@ -6,29 +6,26 @@ Factors with no measured value are left out and the others share their weight. A
 with no history at all gets the neutral score, labelled as such.
 """
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 NEUTRAL_SCORE = 60.0  # the middle of the default grades: neither good nor bad
 
 
-@dataclass(frozen=True)
-class Factor:
+class Factor(NamedTuple):
     key: str
     weight: float
     good: float
     bad: float
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
     key: str
     value: float
     points: float  # share of the score this factor earned
     max_points: float  # what it could have earned
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     score: float
     parts: tuple
     no_history: bool

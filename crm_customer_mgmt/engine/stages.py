@@ -6,7 +6,7 @@ again at the first stage when trade resumes. A stage that needs confirmation is 
 entered. A stage set by hand holds while its band and activity stay what they were.
 """
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 ENTERED = "entered"
 ADVANCED = "advanced"
@@ -17,8 +17,7 @@ RETURNED = "returned"
 KEPT = "kept"
 
 
-@dataclass(frozen=True)
-class Stage:
+class Stage(NamedTuple):
     id: int
     share_min: float = 0.0
     share_max: float = 0.0
@@ -26,8 +25,7 @@ class Stage:
     requires_confirmation: bool = False
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(NamedTuple):
     """What the metrics pass measured for one customer."""
 
     share: float | None  # percent of the customer's spend; None when no wallet estimate
@@ -37,8 +35,7 @@ class Facts:
     manual_band_id: int | None = None  # the band the share was in at that time
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     stage_id: int
     proposed_id: int | None
     reason: str

@@ -9,7 +9,7 @@ metric means adding one function here and one selection entry on the rule model.
 # The engine has no environment: its _() only marks templates for the exporter.
 # pylint: disable=prefer-env-translation
 import operator as op
-from dataclasses import dataclass
+from typing import NamedTuple
 
 METRICS = {}
 
@@ -21,8 +21,7 @@ def _(template):
     return template
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     value: float | None
     template: str = ""
     params: dict | None = None
