@@ -205,31 +205,28 @@ def instrument(registry, model, method, label=None):
 STEPS = [
     # (model, method, label); indentation in the label shows what runs inside what
     ("crm.customer.metrics", "_ids_to_refresh", "_ids_to_refresh"),
+    ("crm.customer.metrics", "_measure", "_measure (SQL aggregate and upsert, all customers)"),
+    ("crm.customer.metrics", "_ranks", "_ranks (ABC and pyramid)"),
     ("crm.customer.metrics", "_refresh_batch_safely", "_refresh_batch_safely (per batch)"),
-    ("crm.customer.metrics", "_refresh_partners", "  _refresh_partners"),
-    ("crm.customer.metrics", "_measure", "    _measure (SQL aggregate)"),
-    ("crm.customer.metrics", "_store", "    _store (upsert)"),
+    ("crm.customer.metrics", "_apply_measures", "  _apply_measures"),
+    ("crm.customer.metrics", "_measured", "    _measured (read the batch's rows)"),
     ("crm.customer.metrics", "_current_shares", "    _current_shares"),
-    ("crm.customer.wallet", "_current_for", "      wallet._current_for (search)"),
     ("crm.customer.metrics", "_sales_in_periods", "      _sales_in_periods (compute)"),
-    ("res.partner", "_update_relationship", "    _update_relationship"),
-    ("res.partner", "_stage_facts", "      _stage_facts"),
-    ("res.partner", "_apply_decisions", "      _apply_decisions"),
-    ("res.partner", "_enter_first_stage", "        _enter_first_stage (bulk)"),
-    ("crm.customer.stage.history", "create", "          stage_history.create"),
-    ("res.partner", "_decision_reason", "        _decision_reason (per change)"),
-    ("res.partner", "_change_stage", "        _change_stage (per customer)"),
-    ("res.partner", "message_post", "          message_post (any caller)"),
-    ("res.partner", "_schedule_stage_activities", "          _schedule_stage_activities"),
-    ("res.partner", "_propose_stage", "        _propose_stage (per customer)"),
-    ("res.partner", "_update_credit", "    _update_credit"),
+    ("res.partner", "_relationship_changes", "    _relationship_changes"),
+    ("res.partner", "_stage_facts", "      _stage_facts (per customer)"),
+    ("res.partner", "_credit_changes", "    _credit_changes"),
+    ("res.partner", "_odoo_signals", "      _odoo_signals (Odoo's fields, any caller)"),
     ("res.partner", "_reputation_scores", "      _reputation_scores"),
     ("res.partner", "_credit_values", "      _credit_values (per customer)"),
-    ("res.partner", "_write_credit", "      _write_credit"),
-    ("res.partner", "_explain_credit", "        _explain_credit (per customer)"),
-    ("res.partner", "_log_grade_change", "        _log_grade_change (per customer)"),
-    ("crm.credit.grade.history", "create", "          grade_history.create"),
-    ("crm.customer.metrics", "_rank_customers", "_rank_customers"),
+    ("res.partner", "_explain_credit", "      _explain_credit (per customer)"),
+    ("res.partner", "_apply_decisions", "    _apply_decisions"),
+    ("res.partner", "_decision_reason", "      _decision_reason (per change)"),
+    ("res.partner", "_log_stage_history", "      _log_stage_history (SQL, any caller)"),
+    ("res.partner", "_move_stages", "      _move_stages (bulk, any caller)"),
+    ("res.partner", "_message_log_batch", "        _message_log_batch (any caller)"),
+    ("res.partner", "_schedule_stage_activities", "        _schedule_stage_activities"),
+    ("res.partner", "_propose_stages", "      _propose_stages (bulk)"),
+    ("res.partner", "_log_grade_changes", "    _log_grade_changes"),
     ("ir.cron", "_commit_progress", "_commit_progress (commit)"),
     ("res.partner", "_write_changed", "res.partner._write_changed (bulk UPDATE, any caller)"),
 ]
@@ -507,9 +504,7 @@ def load(env, customers, lines, today):
     params["r0"] = l0 + lines  # receivable lines of the invoices follow the product lines
     params["pl0"] = l0 + lines + moves  # then the payments' liquidity and receivable lines
     signed = "CASE WHEN b.refund THEN -b.amount ELSE b.amount END"
-    name = (
-        "CASE WHEN b.refund THEN 'RINV/BENCH/' ELSE 'INV/BENCH/' END || lpad(b.k::text, 7, '0')"
-    )
+    name = "CASE WHEN b.refund THEN 'RINV/BENCH/' ELSE 'INV/BENCH/' END || lpad(b.k::text, 7, '0')"
     open_ = "CASE WHEN b.settled THEN 0 ELSE 1 END"
     cr.execute(
         clone_sql(
@@ -915,7 +910,9 @@ def run_rules(registry):
             " FROM crm_customer_warning"
         )
         opened, rules_with_warnings = cr.fetchone()
-        cr.execute("SELECT COUNT(*) FROM crm_customer_warning_rule WHERE blocked_reason IS NOT NULL")
+        cr.execute(
+            "SELECT COUNT(*) FROM crm_customer_warning_rule WHERE blocked_reason IS NOT NULL"
+        )
         capped = cr.fetchone()[0]
         cr.execute("SELECT COUNT(*) FROM crm_customer_warning_rule WHERE last_error IS NOT NULL")
         failed = cr.fetchone()[0]
@@ -1022,8 +1019,7 @@ def report(args, loaded, floor, passes):
         for result in passes:
             print()
             print(
-                f"slowest SQL statements of pass {result['number']}"
-                " (total seconds, count, start):"
+                f"slowest SQL statements of pass {result['number']} (total seconds, count, start):"
             )
             for text, (count, seconds) in result["sql_top"]:
                 print(f"  {seconds:>8.2f} {count:>8,}  {text}")

@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from psycopg2.errors import SerializationFailure
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, split_every
 
 from ..engine import ranking
 
@@ -18,6 +18,7 @@ def _days(since, today):
 
 
 BATCH_SIZE = 20000
+PERIODS_PER_QUERY = 1000  # more wallet periods per query lead the planner off the index
 CURSOR_PARAM = "crm_customer_mgmt.metrics_cursor"
 
 # Settings of the pass: (ir.config_parameter key, default)
@@ -95,18 +96,20 @@ class CrmCustomerMetrics(models.Model):
 
     @api.model
     def _cron_refresh(self):
-        """Refresh every customer in batches, committing after each; resumes where it stopped."""
+        """Measure every customer in one statement, rank them, then move their stages and
+        grades in batches, committing after each; a run cut short resumes where it stopped."""
         today = fields.Date.context_today(self)
         todo = self._ids_to_refresh(today)
         cron = self.env["ir.cron"]
         cron._commit_progress(remaining=len(todo))
+        self._measure(todo, today)
+        ranks = self._ranks() if todo else {}
         for start in range(0, len(todo), BATCH_SIZE):
             batch = todo[start : start + BATCH_SIZE]
-            self._refresh_batch_safely(batch, today)
+            self._refresh_batch_safely(batch, today, ranks)
             self._set_cursor(today, batch[-1])
             if not cron._commit_progress(len(batch)):
                 return
-        self._rank_customers()
         self._set_cursor(today, "done")
         cron._commit_progress()
 
@@ -122,11 +125,11 @@ class CrmCustomerMetrics(models.Model):
     def _set_cursor(self, today, last):
         self.env["ir.config_parameter"].sudo().set_param(CURSOR_PARAM, f"{today}:{last}")
 
-    def _refresh_batch_safely(self, partner_ids, today):
+    def _refresh_batch_safely(self, partner_ids, today, ranks):
         """One batch; a batch that fails is retried per customer, skipping broken ones."""
         try:
             with self.env.cr.savepoint():
-                self._refresh_partners(self.env["res.partner"].browse(partner_ids), today)
+                self._apply_measures(self.env["res.partner"].browse(partner_ids), today, ranks)
             return
         except SerializationFailure:
             _logger.warning("Metrics pass: concurrent update on a batch, retrying per customer.")
@@ -136,7 +139,7 @@ class CrmCustomerMetrics(models.Model):
         for partner_id in partner_ids:
             try:
                 with self.env.cr.savepoint():
-                    self._refresh_partners(self.env["res.partner"].browse(partner_id), today)
+                    self._apply_measures(self.env["res.partner"].browse(partner_id), today, ranks)
             except Exception:
                 _logger.exception("Metrics pass: customer %s skipped.", partner_id)
 
@@ -154,21 +157,41 @@ class CrmCustomerMetrics(models.Model):
         ]
 
     def _refresh_partners(self, partners, today):
-        """Measure ``partners``, store what changed, move their stages."""
-        measured = self._measure(partners.ids, today)
-        self._store(measured)
+        """The pass for ``partners`` alone (the card's Refresh): ranks stay as they are."""
+        self._measure(partners.ids, today)
+        self._apply_measures(partners, today)
+
+    def _apply_measures(self, partners, today, ranks=None):
+        """Write what the stored measures mean for ``partners`` in one UPDATE, then log the
+        stage and grade changes. ``ranks`` maps partner ids to (ABC class, value tier)."""
+        measured = self._measured(partners.ids)
         shares = self._current_shares(partners.ids, today)
-        partners._update_relationship(measured, shares, today)
-        partners._update_credit(measured, today)
+        columns, first, decisions = partners._relationship_changes(measured, shares, today)
+        if ranks:
+            columns["abc_class"] = [ranks[pid][0] for pid in partners.ids]
+            columns["value_tier"] = [ranks[pid][1] for pid in partners.ids]
+        abc = dict(
+            zip(
+                partners.ids, columns.get("abc_class") or partners.mapped("abc_class"), strict=True
+            )
+        )
+        credit_columns, grade_changes = partners._credit_changes(measured, today, abc)
+        partners._write_changed(partners.ids, columns | credit_columns)
+        partners._apply_decisions(first, decisions, today)
+        partners._log_grade_changes(grade_changes, today)
 
     def _measure(self, partner_ids, today):
-        """Aggregates per partner id over posted invoices and confirmed orders."""
+        """Aggregate per customer over posted invoices and confirmed orders, in one statement,
+        and store the rows whose values changed."""
+        if not partner_ids:
+            return
         self.env["account.move.line"].flush_model()
         self.env["account.move"].flush_model(["move_type", "state"])
         self.env["sale.order"].flush_model(["state", "date_order", "partner_id", "company_id"])
         # the planner overestimates the joined aggregates; compiling them (JIT) costs more
-        # than running them: 3.7 s against 1 s for a batch of 5,000 customers
+        # than running them, and their sorts spill to disk with the default work_mem
         self.env.cr.execute("SET LOCAL jit = off")
+        self.env.cr.execute("SET LOCAL work_mem = '64MB'")
         period = timedelta(days=self._get_param(PERIOD_DAYS))
         cur_start, prev_start = (
             today - period + timedelta(days=1),
@@ -176,37 +199,27 @@ class CrmCustomerMetrics(models.Model):
         )
         year_start = today - timedelta(days=364)
         company = self.env.company.id
-        rows = self.env.execute_query(
+        columns = [SQL.identifier(name) for name in MEASURES]
+        # a temporary table first: PostgreSQL runs CREATE TABLE AS in parallel, not INSERT
+        self.env.execute_query(
             SQL(
                 """
+            CREATE TEMPORARY TABLE crm_customer_measured (partner_id, %(cols)s)
+            ON COMMIT DROP AS
             WITH inv AS (
                 SELECT aml.partner_id,
                        MAX(aml.date) FILTER (WHERE am.move_type = 'out_invoice')
                            AS last_invoice_date,
                        MIN(aml.date) FILTER (WHERE am.move_type = 'out_invoice')
                            AS first_invoice_date,
-                       COUNT(DISTINCT aml.move_id) FILTER (
-                           WHERE am.move_type = 'out_invoice' AND aml.date >= %(cur)s) AS n,
-                       COUNT(DISTINCT aml.move_id) FILTER (
-                           WHERE am.move_type = 'out_invoice' AND aml.date >= %(prev)s
-                             AND aml.date < %(cur)s) AS n_prev,
                        -SUM(aml.balance) FILTER (WHERE aml.date >= %(cur)s) AS sales,
                        -SUM(aml.balance) FILTER (
                            WHERE aml.date >= %(prev)s AND aml.date < %(cur)s) AS sales_prev,
                        -SUM(aml.balance) FILTER (WHERE aml.date >= %(year)s) AS sales_12m,
                        -SUM(aml.balance) FILTER (WHERE aml.date >= %(jan1)s) AS sales_ytd,
-                       jsonb_build_array(%(months)s) AS monthly_sales,
-                       ARRAY_AGG(DISTINCT pt.categ_id) FILTER (
-                           WHERE aml.date >= %(cur)s AND am.move_type = 'out_invoice'
-                             AND pt.categ_id IS NOT NULL) AS categories,
-                       ARRAY_AGG(DISTINCT pt.categ_id) FILTER (
-                           WHERE aml.date >= %(prev)s AND aml.date < %(cur)s
-                             AND am.move_type = 'out_invoice' AND pt.categ_id IS NOT NULL)
-                           AS categories_prev
+                       jsonb_build_array(%(months)s) AS monthly_sales
                   FROM account_move_line aml
                   JOIN account_move am ON am.id = aml.move_id
-             LEFT JOIN product_product pp ON pp.id = aml.product_id
-             LEFT JOIN product_template pt ON pt.id = pp.product_tmpl_id
                  WHERE aml.partner_id = ANY(%(ids)s)
                    AND aml.company_id = %(company)s
                    AND aml.parent_state = 'posted'
@@ -214,6 +227,37 @@ class CrmCustomerMetrics(models.Model):
                    AND am.move_type IN ('out_invoice', 'out_refund')
                    AND aml.date <= %(today)s
               GROUP BY aml.partner_id
+            ), cnt AS (
+                -- counted on the invoices, so that the line aggregate above needs no DISTINCT
+                SELECT am.commercial_partner_id AS partner_id,
+                       COUNT(*) FILTER (WHERE am.date >= %(cur)s) AS n,
+                       COUNT(*) FILTER (WHERE am.date < %(cur)s) AS n_prev
+                  FROM account_move am
+                 WHERE am.commercial_partner_id = ANY(%(ids)s)
+                   AND am.company_id = %(company)s
+                   AND am.state = 'posted'
+                   AND am.move_type = 'out_invoice'
+                   AND am.date BETWEEN %(prev)s AND %(today)s
+              GROUP BY am.commercial_partner_id
+            ), cats AS (
+                SELECT partner_id,
+                       ARRAY_AGG(categ_id ORDER BY categ_id) FILTER (WHERE current)
+                           AS categories,
+                       ARRAY_AGG(categ_id ORDER BY categ_id) FILTER (WHERE NOT current)
+                           AS categories_prev
+                  FROM (SELECT DISTINCT aml.partner_id, pt.categ_id, aml.date >= %(cur)s AS current
+                          FROM account_move_line aml
+                          JOIN account_move am ON am.id = aml.move_id
+                          JOIN product_product pp ON pp.id = aml.product_id
+                          JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                         WHERE aml.partner_id = ANY(%(ids)s)
+                           AND aml.company_id = %(company)s
+                           AND aml.parent_state = 'posted'
+                           AND aml.display_type = 'product'
+                           AND am.move_type = 'out_invoice'
+                           AND aml.date BETWEEN %(prev)s AND %(today)s
+                           AND pt.categ_id IS NOT NULL) bought
+              GROUP BY partner_id
             ), paid AS (
                 -- each (partial) payment of an invoice at its own date, weighted by its amount
                 SELECT aml.partner_id,
@@ -264,21 +308,24 @@ class CrmCustomerMetrics(models.Model):
                    AND so.state = 'sale'
               GROUP BY p.commercial_partner_id
             )
-            SELECT ids.id, inv.last_invoice_date, ord.last_order, COALESCE(inv.n, 0),
-                   COALESCE(inv.n_prev, 0), COALESCE(inv.sales, 0), COALESCE(inv.sales_prev, 0),
-                   COALESCE(inv.sales_12m, 0), COALESCE(inv.categories, '{}'),
-                   COALESCE(inv.categories_prev, '{}'), inv.first_invoice_date,
+            SELECT ids.id, inv.last_invoice_date, ord.last_order, COALESCE(cnt.n, 0),
+                   COALESCE(cnt.n_prev, 0), COALESCE(inv.sales, 0), COALESCE(inv.sales_prev, 0),
+                   COALESCE(inv.sales_12m, 0), to_jsonb(COALESCE(cats.categories, '{}')),
+                   to_jsonb(COALESCE(cats.categories_prev, '{}')), inv.first_invoice_date,
                    paid.late_days, COALESCE(recv.open_receivable, 0),
                    COALESCE(recv.overdue_amount, 0), COALESCE(recv.overdue_days, 0),
                    COALESCE(inv.sales_ytd, 0), COALESCE(inv.monthly_sales, %(no_months)s::jsonb),
                    COALESCE(cost.cost_to_serve, 0)
               FROM unnest(%(ids)s) AS ids(id)
          LEFT JOIN inv ON inv.partner_id = ids.id
+         LEFT JOIN cnt ON cnt.partner_id = ids.id
+         LEFT JOIN cats ON cats.partner_id = ids.id
          LEFT JOIN ord ON ord.partner_id = ids.id
          LEFT JOIN paid ON paid.partner_id = ids.id
          LEFT JOIN recv ON recv.partner_id = ids.id
          LEFT JOIN cost ON cost.partner_id = ids.id
             """,
+                cols=SQL(", ").join(columns),
                 ids=list(partner_ids),
                 company=company,
                 jan1=today.replace(month=1, day=1),
@@ -288,6 +335,41 @@ class CrmCustomerMetrics(models.Model):
                 prev=prev_start,
                 year=year_start,
                 today=today,
+            )
+        )
+        self.env.execute_query(
+            SQL(
+                """
+            INSERT INTO crm_customer_metrics AS m (partner_id, company_id, %(cols)s,
+                        create_uid, write_uid, create_date, write_date)
+            SELECT partner_id, %(company)s, %(cols)s, %(uid)s, %(uid)s, now(), now()
+              FROM crm_customer_measured
+            ON CONFLICT (partner_id, company_id) DO UPDATE
+               SET %(updates)s, write_date = now(), write_uid = EXCLUDED.write_uid
+             WHERE (%(old)s) IS DISTINCT FROM (%(new)s);
+            DROP TABLE crm_customer_measured
+            """,
+                cols=SQL(", ").join(columns),
+                updates=SQL(", ").join(
+                    SQL("%s = EXCLUDED.%s", column, column) for column in columns
+                ),
+                old=SQL(", ").join(SQL("m.%s", column) for column in columns),
+                new=SQL(", ").join(SQL("EXCLUDED.%s", column) for column in columns),
+                company=company,
+                uid=self.env.uid,
+            )
+        )
+        self.invalidate_model()
+
+    def _measured(self, partner_ids):
+        """The stored measures per partner id, in this company."""
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT partner_id, %s FROM crm_customer_metrics"
+                " WHERE company_id = %s AND partner_id = ANY(%s)",
+                SQL(", ").join(SQL.identifier(name) for name in MEASURES),
+                self.env.company.id,
+                list(partner_ids),
             )
         )
         return {row[0]: dict(zip(MEASURES, row[1:], strict=True)) for row in rows}
@@ -306,48 +388,6 @@ class CrmCustomerMetrics(models.Model):
             for start, end in zip(starts, starts[1:], strict=False)
         )
 
-    def _store(self, measured):
-        """Upsert the measured rows, touching only those whose values changed."""
-        if not measured:
-            return
-        ids = list(measured)
-        arrays = [
-            [
-                json.dumps(measured[pid][name]) if kind == "jsonb" else measured[pid][name]
-                for pid in ids
-            ]
-            for name, kind in MEASURES.items()
-        ]
-        columns = [SQL.identifier(name) for name in MEASURES]
-        self.env.execute_query(
-            SQL(
-                """
-            INSERT INTO crm_customer_metrics AS m (partner_id, company_id, %(cols)s,
-                        create_uid, write_uid, create_date, write_date)
-            SELECT v.partner_id, %(company)s, %(vcols)s, %(uid)s, %(uid)s, now(), now()
-              FROM unnest(%(ids)s::int[], %(arrays)s) AS v(partner_id, %(cols)s)
-            ON CONFLICT (partner_id, company_id) DO UPDATE
-               SET %(updates)s, write_date = now(), write_uid = EXCLUDED.write_uid
-             WHERE (%(old)s) IS DISTINCT FROM (%(new)s)
-            """,
-                cols=SQL(", ").join(columns),
-                vcols=SQL(", ").join(SQL("v.%s", column) for column in columns),
-                arrays=SQL(", ").join(
-                    SQL("%s::%s", array, SQL(kind + "[]"))
-                    for array, kind in zip(arrays, MEASURES.values(), strict=True)
-                ),
-                updates=SQL(", ").join(
-                    SQL("%s = EXCLUDED.%s", column, column) for column in columns
-                ),
-                old=SQL(", ").join(SQL("m.%s", column) for column in columns),
-                new=SQL(", ").join(SQL("EXCLUDED.%s", column) for column in columns),
-                company=self.env.company.id,
-                uid=self.env.uid,
-                ids=ids,
-            )
-        )
-        self.invalidate_model()
-
     def _current_shares(self, partner_ids, today):
         """Share of wallet (percent) per partner id that has a current or ended wallet period."""
         return self._wallet_shares(partner_ids, today)[0]
@@ -361,6 +401,12 @@ class CrmCustomerMetrics(models.Model):
         if not periods:
             return {}
         self.env["account.move.line"].flush_model()
+        sales = {}
+        for chunk in split_every(PERIODS_PER_QUERY, periods):
+            sales.update(self._sales_in_chunk(chunk))
+        return sales
+
+    def _sales_in_chunk(self, periods):
         keys, partners, starts, ends, companies = zip(*periods, strict=True)
         rows = self.env.execute_query(
             SQL(
@@ -386,8 +432,8 @@ class CrmCustomerMetrics(models.Model):
         )
         return dict(rows)
 
-    def _rank_customers(self):
-        """ABC class and value tier for every measured customer of the company."""
+    def _ranks(self):
+        """(ABC class, value tier) per measured customer of the company, from 12-month sales."""
         rows = self.env.execute_query(
             SQL(
                 "SELECT partner_id, sales_12m FROM crm_customer_metrics WHERE company_id = %s",
@@ -402,19 +448,22 @@ class CrmCustomerMetrics(models.Model):
             self._get_param(TIER_KEY),
             self._get_param(TIER_ORDINARY),
         )
-        ids = list(revenues)
-        self.env["res.partner"]._write_changed(
-            ids,
-            {
-                "abc_class": [classes[pid] for pid in ids],
-                "value_tier": [tiers[pid] for pid in ids],
-            },
-        )
+        return {pid: (classes[pid], tiers[pid]) for pid in revenues}
 
     # Facts for the warning rules --------------------------------------------------------
 
     def _warning_facts(self, partners, period_days, today):
-        """Customer id -> the facts the warning metrics read, gathered set-based."""
+        """Customer id -> the facts the warning metrics read, gathered set-based by batch;
+        each batch's records leave the cache after it, so memory stays flat."""
+        facts = {}
+        for start in range(0, len(partners), BATCH_SIZE):
+            facts.update(
+                self._warning_facts_batch(partners[start : start + BATCH_SIZE], period_days, today)
+            )
+            self.env.invalidate_all()
+        return facts
+
+    def _warning_facts_batch(self, partners, period_days, today):
         ids = partners.ids
         since = today - timedelta(days=period_days)
         rows = {
@@ -434,20 +483,23 @@ class CrmCustomerMetrics(models.Model):
         contacts = self._key_contact_changes(ids, since)
         jan1 = today.replace(month=1, day=1)
         elapsed = ((today - jan1).days + 1) / ((jan1.replace(year=jan1.year + 1) - jan1).days)
-        signals = partners.read(
-            [
-                "last_order_date",
-                "card_review_date",
-                "create_date",
-                "card_completeness",
-                "annual_sales_target",
-                "credit_limit",
-                "credit_to_invoice",
-            ]
-        )
+        signals = partners._odoo_signals(["credit_limit", "credit_to_invoice"])
+        card_fields = ["last_order_date", "card_review_date", "card_completeness"]
+        partners.flush_model([*card_fields, "annual_sales_target"])
+        card = {
+            row["id"]: row
+            for row in self.env.execute_query_dict(
+                SQL(
+                    "SELECT id, create_date, annual_sales_target, %s"
+                    " FROM res_partner WHERE id = ANY(%s)",
+                    SQL(", ").join(SQL.identifier(name) for name in card_fields),
+                    ids,
+                )
+            )
+        }
         facts = {}
-        for signal in signals:
-            pid = signal["id"]
+        for pid, signal in signals.items():
+            signal.update(card[pid])
             row = rows.get(pid) or {}
             open_receivable = float(row.get("open_receivable") or 0)
             limit = signal["credit_limit"]
@@ -470,9 +522,9 @@ class CrmCustomerMetrics(models.Model):
                 "days_since_review": _days(
                     signal["card_review_date"] or signal["create_date"].date(), today
                 ),
-                "completeness": signal["card_completeness"],
+                "completeness": signal["card_completeness"] or 0,
                 "key_contact_changes": contacts.get(pid, []),
-                "annual_target": signal["annual_sales_target"],
+                "annual_target": signal["annual_sales_target"] or 0.0,
                 "year_elapsed": elapsed,
                 "sales_ytd": float(row.get("sales_ytd") or 0),
                 "cost_to_serve": float(row.get("cost_to_serve") or 0),
@@ -482,22 +534,34 @@ class CrmCustomerMetrics(models.Model):
     def _wallet_shares(self, partner_ids, today):
         """Shares of the latest period covering today (else the latest ended one) and of the
         period before it, per partner id."""
-        wallets = self.env["crm.customer.wallet"].search(
-            [
-                ("partner_id", "in", partner_ids),
-                ("company_id", "=", self.env.company.id),
-                ("date_from", "<=", today),
-            ],
-            order="date_from desc",
+        Wallet = self.env["crm.customer.wallet"]
+        Wallet.flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT id, partner_id, date_from, date_to, total_spend
+              FROM (SELECT *, row_number() OVER (
+                               PARTITION BY partner_id ORDER BY date_from DESC) AS position
+                      FROM crm_customer_wallet
+                     WHERE partner_id = ANY(%s) AND company_id = %s AND date_from <= %s) w
+             WHERE position <= 2
+          ORDER BY partner_id, position
+            """,
+                list(partner_ids),
+                self.env.company.id,
+                today,
+            )
         )
-        wallets.invalidate_recordset(["our_sales", "share_of_wallet"])  # invoices may have moved
+        sales = self._sales_in_periods(
+            [(wid, pid, start, end, self.env.company.id) for wid, pid, start, end, _t in rows]
+        )
         current, previous = {}, {}
-        for wallet in wallets:
-            pid = wallet.partner_id.id
+        for wid, pid, _start, _end, total in rows:
+            share = Wallet._share(sales.get(wid, 0.0), total)
             if pid not in current:
-                current[pid] = wallet.share_of_wallet
-            elif pid not in previous:
-                previous[pid] = wallet.share_of_wallet
+                current[pid] = share
+            else:
+                previous[pid] = share
         return current, previous
 
     def _stage_falls(self, partner_ids, since):

@@ -54,9 +54,12 @@ class CrmCustomerWallet(models.Model):
         )
         for wallet in self:
             wallet.our_sales = sales.get(wallet.id, 0.0)
-            wallet.share_of_wallet = (
-                100.0 * wallet.our_sales / wallet.total_spend if wallet.total_spend > 0 else 0.0
-            )
+            wallet.share_of_wallet = self._share(wallet.our_sales, wallet.total_spend)
+
+    @staticmethod
+    def _share(our_sales, total_spend):
+        """Our sales as a percentage of the customer's total spend."""
+        return 100.0 * our_sales / total_spend if total_spend > 0 else 0.0
 
     @api.constrains("partner_id", "date_from", "date_to", "total_spend", "company_id")
     def _check_period(self):

@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError
 
 from ..engine import credit as credit_engine
 from .res_partner import MANAGER_GROUP
+from .tools import compute_at_once, insert_rows
 
 TRUST_VALUES = {"good": 100.0, "normal": 50.0, "bad": 0.0}
 REPUTATION_CRITERION = "crm_customer_mgmt.criterion_reputation"
@@ -75,31 +76,85 @@ class ResPartner(models.Model):
 
     # Metrics pass -----------------------------------------------------------------------
 
-    def _update_credit(self, measured, today):
-        """Score, grade, explanation, recommended limit and quadrant from the measures."""
+    def _credit_changes(self, measured, today, abc_classes):
+        """Score, grade, explanation, recommended limit and quadrant from the measures.
+
+        Returns the columns to write and the grade changes to log; ``abc_classes`` maps
+        partner ids to their ABC class for the quadrant.
+        """
         grades = self.env["crm.credit.grade"].search([("active", "=", True)])
         bands = [(grade.id, grade.min_score) for grade in grades]
         factors = self.env["crm.credit.factor"]._engine_factors()
-        reputation = self._reputation_scores()
-        signals = {
-            row["id"]: row
-            for row in self.read(
-                ["trust", "days_sales_outstanding", "credit_limit", "credit_to_invoice"]
-            )
+        words = {  # translated once for the batch, filled in per customer
+            "labels": dict(
+                self.env["crm.credit.factor"]._fields["key"]._description_selection(self.env)
+            ),
+            "part": self.env._("%(factor)s: %(value)s → %(points)s / %(max)s points"),
+            "score": self.env._("Score: %s"),
+            "neutral": self.env._(
+                "No invoice history yet: neutral score %s, neither good nor bad."
+            ),
         }
-        values = {}
+        reputation = self._reputation_scores()
+        signals = self._odoo_signals(
+            [
+                "trust",
+                "days_sales_outstanding",
+                "credit_limit",
+                "credit_to_invoice",
+                "evaluation_score",
+                "credit_grade_id",
+            ]
+        )
+        columns = {
+            "credit_score": [],
+            "credit_grade_id": [],
+            "credit_score_explanation": [],
+            "credit_no_history": [],
+            "credit_recommended_limit": [],
+            "credit_sales_quadrant": [],
+        }
+        changes = []
+        months = {grade.id: grade.credit_limit_factor for grade in grades}
         for partner in self:
-            facts = measured[partner.id]
+            facts, signal = measured[partner.id], signals[partner.id]
             result = credit_engine.score(
                 factors,
-                partner._credit_values(
-                    facts, signals[partner.id], reputation.get(partner.id), today
-                ),
+                partner._credit_values(facts, signal, reputation.get(partner.id), today),
                 has_history=bool(facts["first_invoice_date"]),
             )
-            grade = grades.browse(credit_engine.grade_for(bands, result.score) if bands else [])
-            values[partner] = (result, grade, facts)
-        self._write_credit(values)
+            grade_id = credit_engine.grade_for(bands, result.score) if bands else None
+            old_id = signal["credit_grade_id"] and signal["credit_grade_id"][0]
+            explanation = partner._explain_credit(result, words)
+            if grade_id != (old_id or None):
+                changes.append((partner, old_id, grade_id, result, explanation))
+            columns["credit_score"].append(result.score)
+            columns["credit_grade_id"].append(grade_id)
+            columns["credit_score_explanation"].append(explanation)
+            columns["credit_no_history"].append(result.no_history)
+            columns["credit_recommended_limit"].append(
+                credit_engine.recommended_limit(months.get(grade_id, 0.0), facts["sales_12m"] / 12)
+            )
+            columns["credit_sales_quadrant"].append(
+                credit_engine.quadrant(
+                    result.score >= GOOD_CREDIT_SCORE,
+                    abc_classes.get(partner.id) in ("A", "B")
+                    or signal["evaluation_score"] >= STRONG_SALES_EVALUATION,
+                )
+            )
+        return columns, changes
+
+    def _odoo_signals(self, names):
+        """Partner fields for the whole batch, Odoo's own as Odoo (and any addon overriding
+        them) computes them.
+
+        Non-stored ones are computed for the whole batch at once: read one by one, they would
+        be computed a thousand records at a time, each time scanning the invoices. Odoo's
+        receivable compute reads each partner's company alone: fetched for the batch first.
+        """
+        self.fetch(["company_id"])
+        compute_at_once(self, names)
+        return {row["id"]: row for row in self.read(names)}
 
     def _credit_values(self, facts, signals, reputation, today):
         open_receivable = facts["open_receivable"] or 0.0
@@ -116,7 +171,7 @@ class ResPartner(models.Model):
             else None,
             "relationship_years": (today - first).days / 365.0 if first else None,
             "reputation": reputation,
-            "evaluation": self.evaluation_score or None,
+            "evaluation": signals["evaluation_score"] or None,
             "trust": TRUST_VALUES.get(signals["trust"] or "normal"),
             "dso": signals["days_sales_outstanding"],
         }
@@ -134,81 +189,51 @@ class ResPartner(models.Model):
         )
         return {line.partner_id.id: line.score for line in lines}
 
-    def _write_credit(self, values):
-        ids = [partner.id for partner in values]
-        rows = {
-            "credit_score": [],
-            "credit_grade_id": [],
-            "credit_score_explanation": [],
-            "credit_no_history": [],
-            "credit_recommended_limit": [],
-            "credit_sales_quadrant": [],
-        }
-        changed = []
-        for partner, (result, grade, facts) in values.items():
-            explanation = partner._explain_credit(result)
-            if grade != partner.credit_grade_id:
-                changed.append((partner, partner.credit_grade_id, grade, result, explanation))
-            rows["credit_score"].append(result.score)
-            rows["credit_grade_id"].append(grade.id or None)
-            rows["credit_score_explanation"].append(explanation)
-            rows["credit_no_history"].append(result.no_history)
-            rows["credit_recommended_limit"].append(
-                credit_engine.recommended_limit(grade.credit_limit_factor, facts["sales_12m"] / 12)
-            )
-            rows["credit_sales_quadrant"].append(
-                credit_engine.quadrant(
-                    result.score >= GOOD_CREDIT_SCORE,
-                    partner.abc_class in ("A", "B")
-                    or partner.evaluation_score >= STRONG_SALES_EVALUATION,
-                )
-            )
-        self._write_changed(ids, rows)
-        self.env["crm.credit.grade.history"].create(
+    def _log_grade_changes(self, changes, today):
+        """Grade history for every change, and a chatter note when a grade changed.
+
+        ``changes`` holds (partner, old grade id, new grade id, score result, explanation).
+        """
+        insert_rows(
+            self.env["crm.credit.grade.history"],
             [
                 {
                     "partner_id": partner.id,
-                    "grade_from_id": old.id,
-                    "grade_to_id": new.id,
+                    "grade_from_id": old_id or None,
+                    "grade_to_id": new_id,
                     "score": result.score,
                     "explanation": explanation,
+                    "date": today,
                 }
-                for partner, old, new, result, explanation in changed
-            ]
+                for partner, old_id, new_id, result, explanation in changes
+            ],
         )
-        for partner, old, new, result, explanation in changed:
-            if old:  # a first grade is history enough; a change is news
-                partner._post_grade_change(old, new, result, explanation)
-
-    def _explain_credit(self, result):
-        if result.no_history:
-            return self.env._(
-                "No invoice history yet: neutral score %s, neither good nor bad.", result.score
-            )
-        labels = dict(
-            self.env["crm.credit.factor"]._fields["key"]._description_selection(self.env)
-        )
-        lines = [
-            self.env._(
-                "%(factor)s: %(value)s → %(points)s / %(max)s points",
-                factor=labels[part.key],
-                value=round(part.value, 1),
-                points=part.points,
-                max=part.max_points,
-            )
-            for part in result.parts
-        ]
-        lines.append(self.env._("Score: %s", result.score))
-        return "\n".join(lines)
-
-    def _post_grade_change(self, old, new, result, explanation):
-        self.message_post(
-            body=self.env._(
+        Grade = self.env["crm.credit.grade"]
+        news = {  # a first grade is history enough; a change is news
+            partner.id: self.env._(
                 "Credit grade: %(old)s → %(new)s (score %(score)s).\n%(explanation)s",
-                old=old.name,
-                new=new.name,
+                old=Grade.browse(old_id).name,
+                new=Grade.browse(new_id).name,
                 score=result.score,
                 explanation=explanation,
-            ),
-            subtype_xmlid="mail.mt_note",
-        )
+            )
+            for partner, old_id, new_id, result, explanation in changes
+            if old_id
+        }
+        self.browse(list(news))._message_log_batch(news)
+
+    def _explain_credit(self, result, words):
+        if result.no_history:
+            return words["neutral"] % result.score
+        lines = [
+            words["part"]
+            % {
+                "factor": words["labels"][part.key],
+                "value": round(part.value, 1),
+                "points": part.points,
+                "max": part.max_points,
+            }
+            for part in result.parts
+        ]
+        lines.append(words["score"] % result.score)
+        return "\n".join(lines)

@@ -1,6 +1,7 @@
 # res.partner is split by concern, as its card part lives in res_partner.py
 # pylint: disable=consider-merging-classes-inherited
 import logging
+from typing import NamedTuple
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
@@ -9,8 +10,19 @@ from odoo.tools import SQL
 from ..engine import stages as stage_engine
 from .crm_customer_metrics import INTERRUPT_DAYS
 from .res_partner import MANAGER_GROUP
+from .tools import insert_rows, json_values
 
 _logger = logging.getLogger(__name__)
+
+
+class StageMove(NamedTuple):
+    """A stage change to carry out: where to, the kind of change and why."""
+
+    stage: models.BaseModel
+    change: str
+    reason: str
+    band: models.BaseModel | None = None  # the band the share supported (manual changes)
+    churn_reason: models.BaseModel | None = None
 
 
 class ResPartner(models.Model):
@@ -124,14 +136,14 @@ class ResPartner(models.Model):
 
     def action_confirm_stage(self):
         self._check_stage_manager()
-        today = fields.Date.context_today(self)
-        for partner in self.filtered("stage_proposed_id"):
-            partner._change_stage(
-                partner.stage_proposed_id,
-                "confirmed",
-                today,
-                self.env._("Confirmed by %s.", self.env.user.name),
-            )
+        reason = self.env._("Confirmed by %s.", self.env.user.name)
+        self._move_stages(
+            {
+                partner: StageMove(partner.stage_proposed_id, "confirmed", reason)
+                for partner in self.filtered("stage_proposed_id")
+            },
+            fields.Date.context_today(self),
+        )
         return True
 
     def action_open_stage_history(self):
@@ -149,215 +161,291 @@ class ResPartner(models.Model):
 
     # Metrics pass -----------------------------------------------------------------------
 
-    def _update_relationship(self, measured, shares, today):
-        """Apply the measured facts: last order, share, then the stage the engine decides."""
+    def _relationship_changes(self, measured, shares, today):
+        """Last order, share and the engine's stage decisions for these customers.
+
+        Returns the columns to write (first placements included, so that a new customer's
+        row is written once), the first placements and the other decisions.
+        """
         stages = self.env["crm.customer.stage"].search([("active", "=", True)])
-        if not stages:
-            return
-        interrupt_days = self.env["crm.customer.metrics"]._get_param(INTERRUPT_DAYS)
-        engine_stages = stages._engine_stages()
-        last_orders, decisions = {}, {}
-        for partner in self:
-            facts = measured[partner.id]
-            last = max(
+        last_orders = {
+            pid: max(
                 filter(None, (facts["last_invoice_date"], facts["last_order_date"])), default=None
             )
-            last_orders[partner.id] = last
+            for pid, facts in measured.items()
+        }
+        columns = {
+            "last_order_date": [last_orders[pid] for pid in self.ids],
+            "share_of_wallet": [shares.get(pid) for pid in self.ids],
+        }
+        if not stages:
+            return columns, {}, {}
+        interrupt_days = self.env["crm.customer.metrics"]._get_param(INTERRUPT_DAYS)
+        engine_stages = stages._engine_stages()
+        state = self._stage_state()
+        first, decisions = {}, {}
+        columns["customer_stage_id"], columns["stage_date"] = [], []
+        for partner in self:
+            pid = partner.id
+            stage_id, stage_date, manual, band_id, proposed_id = state[pid]
+            last = last_orders[pid]
+            facts = stage_engine.Facts(
+                share=shares.get(pid),
+                days_inactive=(today - last).days if last else None,
+                current_id=stage_id,
+                manual=bool(manual),
+                manual_band_id=band_id,
+            )
             try:
-                decisions[partner] = stage_engine.decide(
-                    engine_stages,
-                    partner._stage_facts(shares.get(partner.id), last, today),
-                    interrupt_days,
-                )
+                decision = stage_engine.decide(engine_stages, facts, interrupt_days)
             except Exception:
-                _logger.exception("Relationship stage of customer %s not decided.", partner.id)
-        ids = list(last_orders)
-        self._write_changed(
-            ids,
-            {
-                "last_order_date": [last_orders[pid] for pid in ids],
-                "share_of_wallet": [shares.get(pid) for pid in ids],
-            },
-        )
-        self._apply_decisions(decisions, today)
+                _logger.exception("Relationship stage of customer %s not decided.", pid)
+            else:
+                if not stage_id:
+                    first[partner] = decision
+                    stage_id, stage_date = decision.stage_id, today
+                elif (decision.stage_id, decision.proposed_id) != (stage_id, proposed_id):
+                    decisions[partner] = decision
+            columns["customer_stage_id"].append(stage_id)
+            columns["stage_date"].append(stage_date)
+        return columns, first, decisions
 
-    def _stage_facts(self, share, last, today):
-        return stage_engine.Facts(
-            share=share,
-            days_inactive=(today - last).days if last else None,
-            current_id=self.customer_stage_id.id or None,
-            manual=self.stage_manual,
-            manual_band_id=self.stage_manual_band_id.id or None,
+    def _stage_state(self):
+        """Stage columns per partner id, read at once: (stage, since, manual, band, proposed)."""
+        names = [
+            "customer_stage_id",
+            "stage_date",
+            "stage_manual",
+            "stage_manual_band_id",
+            "stage_proposed_id",
+        ]
+        self.flush_model(names)
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id, %s FROM res_partner WHERE id = ANY(%s)",
+                SQL(", ").join(SQL.identifier(name) for name in names),
+                self.ids,
+            )
         )
+        return {row[0]: row[1:] for row in rows}
 
-    def _apply_decisions(self, decisions, today):
+    def _apply_decisions(self, first, decisions, today):
+        """Log first placements (already written) and carry out the other decisions in bulk;
+        a batch of changes that fails goes one customer at a time."""
         Stage = self.env["crm.customer.stage"]
-        first = self.browse([p.id for p in decisions if not p.customer_stage_id])
-        self._enter_first_stage(first, decisions, today)
-        for partner, decision in decisions.items():
-            if partner in first:
-                continue
-            moved = decision.stage_id != partner.customer_stage_id.id
-            proposed = (decision.proposed_id or False) != partner.stage_proposed_id.id
-            if not (moved or proposed):
-                continue
+        placed = self.env._("First placement by the metrics pass.")
+        self._log_stage_history(
+            {
+                partner: StageMove(Stage.browse(decision.stage_id), decision.reason, placed)
+                for partner, decision in first.items()
+            },
+            today,
+            first=True,
+        )
+        moves, proposals = {}, {}
+        for partner, decision in decisions.items():  # only those that change something
+            stage = Stage.browse(decision.stage_id)
+            if stage != partner.customer_stage_id:
+                moves[partner] = StageMove(
+                    stage,
+                    decision.reason,
+                    partner._decision_reason(decision, Stage),
+                    band=Stage.browse(decision.band_id),
+                )
+            if (decision.proposed_id or False) != partner.stage_proposed_id.id:
+                proposals[partner] = Stage.browse(decision.proposed_id)
+        try:
+            with self.env.cr.savepoint():
+                self._move_stages(moves, today)
+                self._propose_stages(proposals)
+            return
+        except Exception:
+            _logger.exception("Stage changes of a batch failed, retrying per customer.")
+        for partner in moves.keys() | proposals.keys():
             try:
                 with self.env.cr.savepoint():
-                    if moved:
-                        partner._change_stage(
-                            Stage.browse(decision.stage_id),
-                            decision.reason,
-                            today,
-                            partner._decision_reason(decision, Stage),
-                            band=Stage.browse(decision.band_id),
-                        )
-                    if proposed:
-                        partner._propose_stage(Stage.browse(decision.proposed_id))
+                    if partner in moves:
+                        self._move_stages({partner: moves[partner]}, today)
+                    if partner in proposals:
+                        self._propose_stages({partner: proposals[partner]})
             except Exception:
                 _logger.exception("Stage change of customer %s skipped.", partner.id)
-
-    def _enter_first_stage(self, partners, decisions, today):
-        """First placement, in bulk: a history line each, no message or activity."""
-        if not partners:
-            return
-        self._write_changed(
-            partners.ids,
-            {
-                "customer_stage_id": [decisions[p].stage_id for p in partners],
-                "stage_date": [today] * len(partners),
-            },
-        )
-        self.env["crm.customer.stage.history"].create(
-            [
-                {
-                    "partner_id": partner.id,
-                    "stage_to_id": decisions[partner].stage_id,
-                    "date": today,
-                    "share_of_wallet": partner.share_of_wallet,
-                    "change": decisions[partner].reason,
-                    "reason": self.env._("First placement by the metrics pass."),
-                }
-                for partner in partners
-            ]
-        )
 
     def _decision_reason(self, decision, Stage):
         share = f"{self.share_of_wallet:.1f}"
         band = Stage.browse(decision.band_id).name
-        reasons = {
-            stage_engine.ADVANCED: self.env._(
+        if decision.reason == stage_engine.ADVANCED:
+            return self.env._(
                 "Share of wallet %(share)s%% supports %(band)s; the relationship climbs one"
                 " stage per pass.",
                 share=share,
                 band=band,
-            ),
-            stage_engine.FELL: self.env._(
+            )
+        if decision.reason == stage_engine.FELL:
+            return self.env._(
                 "Share of wallet fell to %(share)s%%, the band of %(band)s.",
                 share=share,
                 band=band,
-            ),
-            stage_engine.INTERRUPTED: self.env._(
+            )
+        if decision.reason == stage_engine.INTERRUPTED:
+            return self.env._(
                 "No invoice or confirmed order for %(days)s days (last: %(date)s).",
                 days=self.days_since_last_order,
                 date=self.last_order_date,
-            ),
-            stage_engine.RETURNED: self.env._(
-                "Trading again after an interruption: the relationship starts over."
-            ),
-        }
-        return reasons.get(decision.reason, decision.reason)
+            )
+        if decision.reason == stage_engine.RETURNED:
+            return self.env._("Trading again after an interruption: the relationship starts over.")
+        return decision.reason
 
-    def _change_stage(self, stage, change, today, reason, band=None, churn_reason=None):
-        """Move this customer to ``stage``: history, chatter, activities."""
-        self.ensure_one()
-        previous = self.customer_stage_id
-        self.env["crm.customer.stage.history"].create(
-            {
-                "partner_id": self.id,
-                "stage_from_id": previous.id,
-                "stage_to_id": stage.id,
-                "date": today,
-                "share_of_wallet": self.share_of_wallet,
-                "change": change,
-                "reason": reason,
-                "duration_days": (today - self.stage_date).days if self.stage_date else 0,
-                "churn_reason_id": churn_reason and churn_reason.id,
-            }
+    def _log_stage_history(self, moves, today, first=False):
+        """A history line per move (``moves`` maps partners to a ``StageMove``), read from
+        the partners before their stage changes; ``first`` placements, already written, have
+        no stage before them."""
+        insert_rows(
+            self.env["crm.customer.stage.history"],
+            [
+                {
+                    "partner_id": partner.id,
+                    "user_id": partner.card_owner_id.id or None,
+                    "stage_from_id": None if first else partner.customer_stage_id.id or None,
+                    "stage_to_id": move.stage.id,
+                    "date": today,
+                    "share_of_wallet": partner.share_of_wallet,
+                    "change": move.change,
+                    "reason": move.reason,
+                    "duration_days": (today - partner.stage_date).days
+                    if partner.stage_date and not first
+                    else 0,
+                    "churn_reason_id": move.churn_reason.id if move.churn_reason else None,
+                    "changed_by_id": self.env.uid,
+                }
+                for partner, move in moves.items()
+            ],
         )
-        self.sudo().write(
-            {
-                "customer_stage_id": stage.id,
-                "stage_date": today,
-                "stage_proposed_id": False,
-                "stage_manual": change == "manual",
-                "stage_manual_band_id": band.id if band and change == "manual" else False,
-                "churn_reason_id": churn_reason.id if churn_reason else False,
-            }
-        )
-        self.message_post(
-            body=self.env._(
+
+    def _move_stages(self, moves, today):
+        """Move customers to new stages in bulk: history, stage fields, chatter, activities.
+
+        ``moves`` maps partners to a ``StageMove``.
+        """
+        if not moves:
+            return
+        partners = self.browse([partner.id for partner in moves])
+        self._log_stage_history(moves, today)
+        bodies = {
+            partner.id: self.env._(
                 "Relationship stage: %(old)s → %(new)s. %(reason)s",
-                old=previous.name or self.env._("none"),
-                new=stage.name,
-                reason=reason,
-            ),
-            subtype_xmlid="mail.mt_note",
+                old=partner.customer_stage_id.name or self.env._("none"),
+                new=move.stage.name,
+                reason=move.reason,
+            )
+            + (
+                " " + self.env._("Churn reason: %s.", move.churn_reason.name)
+                if move.churn_reason
+                else ""
+            )
+            for partner, move in moves.items()
+        }
+        manual = [move.change == "manual" for move in moves.values()]
+        self._write_changed(
+            partners.ids,
+            {
+                "customer_stage_id": [move.stage.id for move in moves.values()],
+                "stage_date": [today] * len(moves),
+                "stage_proposed_id": [None] * len(moves),
+                "stage_manual": manual,
+                "stage_manual_band_id": [
+                    move.band.id if is_manual and move.band else None
+                    for move, is_manual in zip(moves.values(), manual, strict=True)
+                ],
+                "churn_reason_id": [
+                    move.churn_reason.id if move.churn_reason else None for move in moves.values()
+                ],
+            },
         )
-        self._schedule_stage_activities(stage)
+        partners._message_log_batch(bodies)
+        partners._schedule_stage_activities()
 
-    def _propose_stage(self, stage):
-        self.sudo().write({"stage_proposed_id": stage.id})
-        if stage:
-            self.message_post(
-                body=self.env._(
-                    "This customer qualifies for %s: a customer manager's confirmation is needed.",
-                    stage.name,
-                ),
-                subtype_xmlid="mail.mt_note",
+    def _propose_stages(self, proposals):
+        """Record the stages waiting for a manager's confirmation (an empty stage clears)."""
+        if not proposals:
+            return
+        partners = self.browse([partner.id for partner in proposals])
+        self._write_changed(
+            partners.ids, {"stage_proposed_id": [stage.id or None for stage in proposals.values()]}
+        )
+        proposed = {
+            partner.id: self.env._(
+                "This customer qualifies for %s: a customer manager's confirmation is needed.",
+                stage.name,
             )
+            for partner, stage in proposals.items()
+            if stage
+        }
+        partners.browse(list(proposed))._message_log_batch(proposed)
 
-    def _schedule_stage_activities(self, stage):
-        owner = self.card_owner_id or self.user_id
-        for template in stage.activity_plan_id.template_ids:
-            responsible = template._determine_responsible(owner, self)["responsible"] or owner
-            self.activity_schedule(
-                activity_type_id=template.activity_type_id.id,
-                summary=template.summary,
-                note=template.note,
-                user_id=(responsible or self.env.user).id,
-                date_deadline=template._get_date_deadline(),
-            )
-        if stage.is_interrupted and not self.churn_reason_id:
-            self.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=self.env._("Record why this customer stopped buying"),
-                note=self.env._("Set the churn reason on the customer card."),
-                user_id=(owner or self.env.user).id,
-            )
+    def _schedule_stage_activities(self):
+        """The playbook activities of each customer's (new) stage, created at once."""
+        model_id = self.env["ir.model"]._get_id(self._name)
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        values = []
+        for partner in self:
+            stage = partner.customer_stage_id
+            owner = partner.card_owner_id or partner.user_id
+            common = {"res_model_id": model_id, "res_id": partner.id, "automated": True}
+            for template in stage.activity_plan_id.template_ids:
+                responsible = template._determine_responsible(owner, partner)["responsible"]
+                values.append(
+                    {
+                        **common,
+                        "activity_type_id": template.activity_type_id.id,
+                        "summary": template.summary,
+                        "note": template.note,
+                        "user_id": (responsible or owner or self.env.user).id,
+                        "date_deadline": template._get_date_deadline(),
+                    }
+                )
+            if stage.is_interrupted and not partner.churn_reason_id:
+                values.append(
+                    {
+                        **common,
+                        "activity_type_id": todo.id,
+                        "summary": self.env._("Record why this customer stopped buying"),
+                        "note": self.env._("Set the churn reason on the customer card."),
+                        "user_id": (owner or self.env.user).id,
+                        "date_deadline": fields.Date.context_today(self),
+                    }
+                )
+        self.env["mail.activity"].create(values)
 
     def _write_changed(self, ids, columns):
-        """Bulk UPDATE of stored columns, only on rows whose values differ; no ORM side effects."""
+        """Bulk UPDATE of stored columns, only on rows whose values differ; no ORM side effects.
+
+        ``columns`` maps column names to a list of values, one per id.
+        """
         if not ids:
             return
         names = list(columns)
         self.flush_model(names)
-        types = [SQL(self._fields[name].column_type[1] + "[]") for name in names]
+        rows = [
+            {"id": pid, **dict(zip(names, values, strict=True))}
+            for pid, *values in zip(ids, *columns.values(), strict=True)
+        ]
         self.env.execute_query(
             SQL(
                 """
             UPDATE res_partner p SET %(sets)s, write_date = now()
-              FROM unnest(%(ids)s::int[], %(arrays)s) AS v(id, %(cols)s)
-             WHERE p.id = v.id AND (%(old)s) IS DISTINCT FROM (%(new)s)
+              FROM %(values)s
+             -- the bounds keep the join on the batch's part of the primary key
+             WHERE p.id = v.id AND p.id BETWEEN %(first)s AND %(last)s
+               AND (%(old)s) IS DISTINCT FROM (%(new)s)
             """,
                 sets=SQL(", ").join(
                     SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name)) for name in names
                 ),
-                ids=list(ids),
-                arrays=SQL(", ").join(
-                    SQL("%s::%s", columns[name], type_)
-                    for name, type_ in zip(names, types, strict=True)
-                ),
-                cols=SQL(", ").join(SQL.identifier(name) for name in names),
+                values=json_values(self, [*names, "id"], rows),
+                first=min(ids),
+                last=max(ids),
                 old=SQL(", ").join(SQL.identifier("p", name) for name in names),
                 new=SQL(", ").join(SQL.identifier("v", name) for name in names),
             )

@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
+from ..engine import stages as stage_engine
 from ..models import crm_customer_metrics
 from .common import MetricsCase
 
@@ -326,21 +327,48 @@ class TestMetricsPass(MetricsCase):
         broken, healthy = self._customer("Broken Co."), self._customer("Healthy Co.")
         for partner in (broken, healthy):
             self._invoice(partner, date(2026, 5, 1), 100)
-        original = type(self.env["res.partner"])._stage_facts
+        self._wallet(broken, 1000)  # its share, 10%, is what breaks the engine below
+        original = stage_engine.decide
 
-        def facts(partner, *args):
-            if partner == broken:
+        def decide(stages, facts, interrupt_days):
+            if facts.share == 10.0:
                 raise ZeroDivisionError("bad data")
-            return original(partner, *args)
+            return original(stages, facts, interrupt_days)
 
         with (
-            patch.object(type(self.env["res.partner"]), "_stage_facts", facts),
+            patch.object(stage_engine, "decide", decide),
             mute_logger("odoo.addons.crm_customer_mgmt.models.res_partner_relationship"),
         ):
             self._pass(broken | healthy)
         self.assertEqual(healthy.customer_stage_id, self.dev)
         self.assertFalse(broken.customer_stage_id)
         self.assertEqual(broken.last_order_date, date(2026, 5, 1), "its measures still landed")
+
+    def test_stage_changes_in_bulk_skip_only_the_broken_customer(self):
+        broken, healthy = self._customer("Broken Co."), self._customer("Healthy Co.")
+        for partner in (broken, healthy):
+            self._wallet(partner, 1000)
+            self._invoice(partner, date(2026, 5, 1), 400)
+            partner.sudo().write({"customer_stage_id": self.dev.id, "stage_date": TODAY})
+        Partner = type(self.env["res.partner"])
+        original = Partner._schedule_stage_activities
+
+        def schedule(partners):
+            if broken in partners:
+                raise ZeroDivisionError("bad playbook")
+            return original(partners)
+
+        with (
+            patch.object(Partner, "_schedule_stage_activities", schedule),
+            mute_logger("odoo.addons.crm_customer_mgmt.models.res_partner_relationship"),
+        ):
+            self._pass(broken | healthy)
+        self.assertEqual(healthy.customer_stage_id, self.initial)
+        self.assertEqual(self._stages(healthy), ["Initial cooperation"])
+        self.assertIn("Development → Initial cooperation", healthy.message_ids[0].body)
+        self.assertEqual(broken.customer_stage_id, self.dev, "its change was rolled back")
+        self.assertFalse(broken.customer_stage_history_ids)
+        self.assertEqual(broken.share_of_wallet, 40.0, "its measures still landed")
 
     def test_abc_and_tiers_on_a_known_distribution(self):
         revenues = (5000, 3000, 1000, 600, 400)
@@ -350,7 +378,8 @@ class TestMetricsPass(MetricsCase):
             self._invoice(customer, date(2026, 3, 1), amount)
             customers |= customer
         self._pass(customers)
-        self.Metrics._rank_customers()
+        with freeze_time(TODAY):
+            self.Metrics._apply_measures(customers, TODAY, self.Metrics._ranks())
         customers.invalidate_recordset()
         self.assertEqual(customers.mapped("abc_class"), ["A", "A", "B", "B", "C"])
         # pyramid cut-offs ceil(5 * 1%), ceil(5 * 5%), ceil(5 * 20%) are all 1
@@ -390,11 +419,14 @@ class TestMetricsPass(MetricsCase):
             patch.object(crm_customer_metrics, "BATCH_SIZE", 2),
             patch.object(Cron, "_commit_progress", side_effect=progress, autospec=False),
         ):
+            todo = self.Metrics._ids_to_refresh(TODAY)
             self.Metrics._cron_refresh()
-            first_batch = self.Metrics.search([]).partner_id
+            stopped_at = self.env["ir.config_parameter"].get_param(
+                crm_customer_metrics.CURSOR_PARAM
+            )
+            self.assertFalse(customers.filtered("customer_stage_id"), "not reached yet")
             self.Metrics._cron_refresh()
-        done = self.Metrics.search([]).partner_id
-        self.assertLess(len(first_batch), len(done))
-        self.assertLessEqual(customers, done)
+        self.assertEqual(stopped_at, f"{TODAY}:{todo[1]}", "the first run stopped after a batch")
+        self.assertEqual(customers.filtered("customer_stage_id"), customers)
         cursor = self.env["ir.config_parameter"].get_param(crm_customer_metrics.CURSOR_PARAM)
         self.assertEqual(cursor, f"{TODAY}:done")

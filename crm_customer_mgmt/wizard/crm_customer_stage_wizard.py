@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..engine import stages as stage_engine
+from ..models.res_partner_relationship import StageMove
 
 
 class CrmCustomerStageWizard(models.TransientModel):
@@ -35,6 +36,10 @@ class CrmCustomerStageWizard(models.TransientModel):
         today = fields.Date.context_today(self)
         stages = self.env["crm.customer.stage"].search([("active", "=", True)])
         shares = self.env["crm.customer.metrics"]._current_shares(self.partner_ids.ids, today)
+        reason = self.env._(
+            "Set by %(user)s: %(reason)s", user=self.env.user.name, reason=self.reason
+        )
+        moves = {}
         for partner in self.partner_ids:
             share = shares.get(partner.id)
             band = (
@@ -42,14 +47,8 @@ class CrmCustomerStageWizard(models.TransientModel):
                 if share is not None
                 else stages.browse()
             )
-            partner._change_stage(
-                self.stage_id,
-                "manual",
-                today,
-                self.env._(
-                    "Set by %(user)s: %(reason)s", user=self.env.user.name, reason=self.reason
-                ),
-                band=band,
-                churn_reason=self.churn_reason_id,
+            moves[partner] = StageMove(
+                self.stage_id, "manual", reason, band=band, churn_reason=self.churn_reason_id
             )
+        self.partner_ids._move_stages(moves, today)
         return {"type": "ir.actions.act_window_close"}
