@@ -97,15 +97,16 @@ class ResPartner(models.Model):
         }
         reputation = self._reputation_scores()
         signals = self._odoo_signals(
-            [
-                "trust",
-                "days_sales_outstanding",
-                "credit_limit",
-                "credit_to_invoice",
-                "evaluation_score",
-                "credit_grade_id",
-            ]
+            ["trust", "credit_limit", "credit_to_invoice", "evaluation_score", "credit_grade_id"]
         )
+        # Odoo's DSO is the open receivable over sales times days: zero without a receivable,
+        # so Odoo computes it (a costly compute) only for the customers who owe something
+        owing = self.browse([pid for pid in self.ids if measured[pid]["open_receivable"]])
+        dso = owing._odoo_signals(["days_sales_outstanding"])
+        for pid, signal in signals.items():
+            signal["days_sales_outstanding"] = (
+                dso[pid]["days_sales_outstanding"] if pid in dso else 0.0
+            )
         columns = {
             "credit_score": [],
             "credit_grade_id": [],

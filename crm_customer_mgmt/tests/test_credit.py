@@ -1,5 +1,8 @@
 import re
 from datetime import date
+from unittest.mock import patch
+
+from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -109,6 +112,27 @@ class TestCredit(MetricsCase):
         )
         self.assertEqual(change.explanation, customer.credit_score_explanation)
         self.assertIn("Credit grade:", customer.message_ids[0].body)
+
+    def test_days_sales_outstanding_is_odoos_own(self):
+        owing, paid = self._customer("Owing Co."), self._customer("Paid Co.")
+        self._invoice(owing, date(2026, 3, 1), 1000)
+        self._pay(self._invoice(paid, date(2026, 3, 1), 1000), date(2026, 3, 10))
+        Partner = type(self.env["res.partner"])
+        original = Partner._credit_values
+        used = {}
+
+        def credit_values(partner, *args):
+            values = original(partner, *args)
+            used[partner] = values["dso"]
+            return values
+
+        with patch.object(Partner, "_credit_values", credit_values):
+            self._pass(owing | paid, TODAY)
+        with freeze_time(TODAY):
+            self.assertAlmostEqual(used[owing], owing.days_sales_outstanding, places=6)
+            self.assertEqual(used[paid], paid.days_sales_outstanding)
+        self.assertGreater(used[owing], 100, "1,000 owed on 1,000 sold 121 days ago")
+        self.assertEqual(used[paid], 0.0)
 
     def test_rerun_changes_nothing(self):
         customer = self._customer("Steady Co.")
