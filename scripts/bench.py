@@ -213,7 +213,6 @@ STEPS = [
     ("crm.customer.metrics", "_current_shares", "    _current_shares"),
     ("crm.customer.metrics", "_sales_in_periods", "      _sales_in_periods (compute)"),
     ("res.partner", "_relationship_changes", "    _relationship_changes"),
-    ("res.partner", "_stage_facts", "      _stage_facts (per customer)"),
     ("res.partner", "_credit_changes", "    _credit_changes"),
     ("res.partner", "_odoo_signals", "      _odoo_signals (Odoo's fields, any caller)"),
     ("res.partner", "_reputation_scores", "      _reputation_scores"),
