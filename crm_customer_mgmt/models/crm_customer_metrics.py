@@ -362,17 +362,19 @@ class CrmCustomerMetrics(models.Model):
         self.invalidate_model()
 
     def _measured(self, partner_ids):
-        """The stored measures per partner id, in this company."""
+        """The stored scalar measures per partner id, in this company: stages and grades read
+        no JSON column, and decoding them would cost more than the rest of the read."""
+        names = [name for name, kind in MEASURES.items() if kind != "jsonb"]
         rows = self.env.execute_query(
             SQL(
                 "SELECT partner_id, %s FROM crm_customer_metrics"
                 " WHERE company_id = %s AND partner_id = ANY(%s)",
-                SQL(", ").join(SQL.identifier(name) for name in MEASURES),
+                SQL(", ").join(SQL.identifier(name) for name in names),
                 self.env.company.id,
                 list(partner_ids),
             )
         )
-        return {row[0]: dict(zip(MEASURES, row[1:], strict=True)) for row in rows}
+        return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
 
     @staticmethod
     def _monthly_sums(today):
