@@ -184,19 +184,23 @@ class CrmCustomerWarningRule(models.Model):
         """Customer id -> Reading, for the customers in scope where the condition holds."""
         Partner = self.env["res.partner"].with_company(self.company_id)
         Metrics = self.env["crm.customer.metrics"].with_company(self.company_id)
-        partners = Partner.search(self._scope())
         if cache is None:
+            partners = Partner.search(self._scope())
             facts = Metrics._warning_facts(partners, self.period_days, today)
-        else:
-            key = (self.company_id.id, self.period_days)
+        else:  # rules of a run share their customers' facts and, when alike, their scope
+            key = ("facts", self.company_id.id, self.period_days)
             if key not in cache:
                 customers = Partner.search(Metrics._customer_domain())
                 cache[key] = Metrics._warning_facts(customers, self.period_days, today)
-            facts = {pid: cache[key][pid] for pid in partners.ids if pid in cache[key]}
+            scope = ("scope", self.company_id.id, self.partner_domain or "[]")
+            if scope not in cache:
+                cache[scope] = Partner.search(self._scope()).ids
+            facts = {pid: cache[key][pid] for pid in cache[scope] if pid in cache[key]}
+        metric, operator, threshold = self.metric, self.operator, self.threshold
         hits = {}
         for partner_id, customer_facts in facts.items():
-            reading = warning_engine.read(self.metric, customer_facts)
-            if warning_engine.holds(self.operator, reading.value, self.threshold):
+            reading = warning_engine.read(metric, customer_facts)
+            if warning_engine.holds(operator, reading.value, threshold):
                 hits[partner_id] = reading
         return hits
 
