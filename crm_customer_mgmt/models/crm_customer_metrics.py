@@ -101,8 +101,10 @@ class CrmCustomerMetrics(models.Model):
         today = fields.Date.context_today(self)
         todo = self._ids_to_refresh(today)
         cron = self.env["ir.cron"]
-        cron._commit_progress(remaining=len(todo))
         self._measure(todo, today)
+        # committed before the batches: a batch that meets a concurrent update rolls the
+        # transaction back for a fresh snapshot, and its retry must still find the measures
+        cron._commit_progress(remaining=len(todo))
         ranks = self._ranks() if todo else {}
         for start in range(0, len(todo), BATCH_SIZE):
             batch = todo[start : start + BATCH_SIZE]
