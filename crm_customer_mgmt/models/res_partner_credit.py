@@ -125,9 +125,9 @@ class ResPartner(models.Model):
                 has_history=bool(facts["first_invoice_date"]),
             )
             grade_id = credit_engine.grade_for(bands, result.score) if bands else None
-            old_id = signal["credit_grade_id"] and signal["credit_grade_id"][0]
+            old_id = signal["credit_grade_id"] or None
             explanation = partner._explain_credit(result, words)
-            if grade_id != (old_id or None):
+            if grade_id != old_id:
                 changes.append((partner, old_id, grade_id, result, explanation))
             columns["credit_score"].append(result.score)
             columns["credit_grade_id"].append(grade_id)
@@ -155,7 +155,7 @@ class ResPartner(models.Model):
         """
         self.fetch(["company_id"])
         compute_at_once(self, names)
-        return {row["id"]: row for row in self.read(names)}
+        return {row["id"]: row for row in self.read(names, load=None)}
 
     def _credit_values(self, facts, signals, reputation, today):
         open_receivable = facts["open_receivable"] or 0.0
