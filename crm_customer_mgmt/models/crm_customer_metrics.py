@@ -487,23 +487,19 @@ class CrmCustomerMetrics(models.Model):
         contacts = self._key_contact_changes(ids, since)
         jan1 = today.replace(month=1, day=1)
         elapsed = ((today - jan1).days + 1) / ((jan1.replace(year=jan1.year + 1) - jan1).days)
-        signals = partners._odoo_signals(["credit_limit", "credit_to_invoice"])
-        card_fields = ["last_order_date", "card_review_date", "card_completeness"]
-        partners.flush_model([*card_fields, "annual_sales_target"])
-        card = {
-            row["id"]: row
-            for row in self.env.execute_query_dict(
-                SQL(
-                    "SELECT id, create_date, annual_sales_target, %s"
-                    " FROM res_partner WHERE id = ANY(%s)",
-                    SQL(", ").join(SQL.identifier(name) for name in card_fields),
-                    ids,
-                )
-            )
-        }
+        signals = partners._odoo_signals(
+            [
+                "credit_limit",
+                "credit_to_invoice",
+                "last_order_date",
+                "card_review_date",
+                "create_date",
+                "card_completeness",
+                "annual_sales_target",
+            ]
+        )
         facts = {}
         for pid, signal in signals.items():
-            signal.update(card[pid])
             row = rows.get(pid) or {}
             open_receivable = float(row.get("open_receivable") or 0)
             limit = signal["credit_limit"]
@@ -526,9 +522,9 @@ class CrmCustomerMetrics(models.Model):
                 "days_since_review": _days(
                     signal["card_review_date"] or signal["create_date"].date(), today
                 ),
-                "completeness": signal["card_completeness"] or 0,
+                "completeness": signal["card_completeness"],
                 "key_contact_changes": contacts.get(pid, []),
-                "annual_target": signal["annual_sales_target"] or 0.0,
+                "annual_target": signal["annual_sales_target"],
                 "year_elapsed": elapsed,
                 "sales_ytd": float(row.get("sales_ytd") or 0),
                 "cost_to_serve": float(row.get("cost_to_serve") or 0),
