@@ -73,7 +73,7 @@ class CrmCustomerWarning(models.Model):
         if rule.activity_type_id:
             # critical warnings go to the leader of the responsible rep's sales team
             leader = self.user_id.sale_team_id.user_id if rule.severity == "critical" else None
-            responsible = leader or self.user_id or self.env.user
+            responsible = leader or self.user_id or partner._unowned_responsible()
             partner.activity_schedule(
                 activity_type_id=rule.activity_type_id.id,
                 summary=rule.name,

@@ -14,7 +14,9 @@ from .crm_customer_metrics import (
 from .res_partner import (
     COMPLETENESS_CANDIDATES,
     COMPLETENESS_PARAM,
+    DEFAULT_RESPONSIBLE,
     DEFAULT_STALE_DAYS,
+    RESPONSIBLE_PARAM,
     STALE_DAYS_PARAM,
 )
 from .tools import check_ranges
@@ -49,6 +51,17 @@ class ResConfigSettings(models.TransientModel):
         default=CARE_DAYS_PARAM[1],
         help="Card owners get an activity this many days before a key contact's birthday,"
         " a memorable date or a holiday.",
+    )
+    unowned_responsible_id = fields.Many2one(
+        "res.users",
+        string="Responsible for Unowned Customers",
+        config_parameter=RESPONSIBLE_PARAM,
+        default=lambda self: (
+            self.env.ref(DEFAULT_RESPONSIBLE, raise_if_not_found=False) or self.env["res.users"]
+        ).id,
+        domain=[("share", "=", False)],
+        help="Stage playbooks and warnings of customers with no card owner or salesperson"
+        " schedule their activities for this user.",
     )
     metrics_period_days = fields.Integer(
         string="Metrics Period (days)",
@@ -118,6 +131,17 @@ class ResConfigSettings(models.TransientModel):
                         vip=shares[0],
                         key=shares[1],
                         ordinary=shares[2],
+                    )
+                )
+
+    @api.constrains("unowned_responsible_id")
+    def _check_unowned_responsible(self):
+        for settings in self:
+            if settings.unowned_responsible_id.share:
+                raise ValidationError(
+                    self.env._(
+                        "%s is not an internal user: activities of unowned customers need one.",
+                        settings.unowned_responsible_id.name,
                     )
                 )
 

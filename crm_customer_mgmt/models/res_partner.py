@@ -53,6 +53,8 @@ DEFAULT_COMPLETENESS_FIELDS = (
 COMPLETENESS_PARAM = "crm_customer_mgmt.card_completeness_fields"
 STALE_DAYS_PARAM = "crm_customer_mgmt.card_stale_days"
 DEFAULT_STALE_DAYS = 90
+RESPONSIBLE_PARAM = "crm_customer_mgmt.unowned_responsible_id"
+DEFAULT_RESPONSIBLE = "base.user_admin"
 
 # (minimum, maximum) accepted for the card's numeric fields.
 CARD_RANGES = {
@@ -267,6 +269,18 @@ class ResPartner(models.Model):
     def _card_stale_days(self):
         param = self.env["ir.config_parameter"].sudo().get_param(STALE_DAYS_PARAM)
         return int(param or DEFAULT_STALE_DAYS)
+
+    @api.model
+    def _unowned_responsible(self):
+        """Who gets the activities of customers with no card owner or salesperson: the user
+        chosen in Settings (the administrator by default), else the current user."""
+        param = self.env["ir.config_parameter"].sudo().get_param(RESPONSIBLE_PARAM)
+        users = self.env["res.users"]
+        if param and param.isdigit():
+            user = users.browse(int(param))
+        else:
+            user = self.env.ref(DEFAULT_RESPONSIBLE, raise_if_not_found=False) or users
+        return user.sudo().exists().filtered("active").with_env(self.env) or self.env.user
 
     @api.model
     def _card_completeness_fields(self):

@@ -389,9 +389,10 @@ class ResPartner(models.Model):
         model_id = self.env["ir.model"]._get_id(self._name)
         todo = self.env.ref("mail.mail_activity_data_todo")
         values = []
+        fallback = self._unowned_responsible()
         for partner in self:
             stage = partner.customer_stage_id
-            owner = partner.card_owner_id or partner.user_id
+            owner = partner.card_owner_id or partner.user_id or fallback
             common = {"res_model_id": model_id, "res_id": partner.id, "automated": True}
             for template in stage.activity_plan_id.template_ids:
                 responsible = template._determine_responsible(owner, partner)["responsible"]
@@ -401,7 +402,7 @@ class ResPartner(models.Model):
                         "activity_type_id": template.activity_type_id.id,
                         "summary": template.summary,
                         "note": template.note,
-                        "user_id": (responsible or owner or self.env.user).id,
+                        "user_id": (responsible or owner).id,
                         "date_deadline": template._get_date_deadline(),
                     }
                 )
@@ -412,7 +413,7 @@ class ResPartner(models.Model):
                         "activity_type_id": todo.id,
                         "summary": self.env._("Record why this customer stopped buying"),
                         "note": self.env._("Set the churn reason on the customer card."),
-                        "user_id": (owner or self.env.user).id,
+                        "user_id": owner.id,
                         "date_deadline": fields.Date.context_today(self),
                     }
                 )

@@ -214,6 +214,35 @@ class TestMetricsPass(MetricsCase):
         summaries = self.customer.activity_ids.mapped("summary")
         self.assertIn("Analyse the main supplier's weak points", summaries)
 
+    def test_unowned_customers_playbook_goes_to_the_settings_user(self):
+        self.customer.write({"user_id": False, "card_owner_id": False})
+        admin = self.env.ref("base.user_admin")
+        self.assertNotEqual(self.env.user, admin, "the default must not be the current user")
+        self._wallet(self.customer, 1000)
+        self._invoice(self.customer, date(2026, 5, 1), 400)
+        self.customer.sudo().write({"customer_stage_id": self.dev.id, "stage_date": TODAY})
+        self._pass()
+        self.assertEqual(self.customer.customer_stage_id, self.initial)
+        self.assertEqual(self.customer.activity_ids.user_id, admin, "the administrator by default")
+
+        supervisor = new_test_user(
+            self.env, login="unowned_sup", groups="crm_customer_mgmt.group_customer_mgmt_manager"
+        )
+        self.env["res.config.settings"].create({"unowned_responsible_id": supervisor.id}).execute()
+        before = self.customer.activity_ids
+        self._invoice(self.customer, date(2026, 6, 1), 200)  # 60%: stable
+        self._pass(today=TODAY + timedelta(days=1))
+        self.assertEqual(self.customer.customer_stage_id, self.stable)
+        added = self.customer.activity_ids - before
+        self.assertTrue(added)
+        self.assertEqual(added.user_id, supervisor)
+
+        portal = new_test_user(self.env, login="unowned_portal", groups="base.group_portal")
+        with self.assertRaisesRegex(ValidationError, "not an internal user"):
+            self.env["res.config.settings"].create({"unowned_responsible_id": portal.id})
+        supervisor.active = False  # an archived choice falls back to whoever acts
+        self.assertEqual(self.env["res.partner"]._unowned_responsible(), self.env.user)
+
     def test_manual_stage_holds_until_facts_change(self):
         manager = new_test_user(
             self.env, login="mgr_manual", groups="crm_customer_mgmt.group_customer_mgmt_manager"

@@ -62,7 +62,9 @@ class TestWarnings(MetricsCase):
             warnings.message,
         )
         self.assertEqual(warnings.severity, "critical")
-        self.assertTrue(self.customer.activity_ids.filtered(lambda a: a.summary == rule.name))
+        activity = self.customer.activity_ids.filtered(lambda a: a.summary == rule.name)
+        self.assertFalse(self.customer.card_owner_id or self.customer.user_id)
+        self.assertEqual(activity.user_id, self.env.ref("base.user_admin"), "unowned: Settings")
 
     def _invoice_lines(self, when, lines):
         move = self.env["account.move"].create(
