@@ -224,6 +224,10 @@ class TestMetricsPass(MetricsCase):
         self._pass()
         self.assertEqual(self.customer.customer_stage_id, self.initial)
         self.assertEqual(self.customer.activity_ids.user_id, admin, "the administrator by default")
+        notices = self.env["mail.message"].search(
+            [("model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
+        )
+        self.assertNotIn("user_notification", notices.mapped("message_type"), "no mail each")
 
         supervisor = new_test_user(
             self.env, login="unowned_sup", groups="crm_customer_mgmt.group_customer_mgmt_manager"
