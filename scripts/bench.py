@@ -34,6 +34,7 @@ TARGET_RATIO = 5.0
 DAYS = 730  # invoices spread over the last two years
 LINES_PER_INVOICE = 2.5
 NEVER_BOUGHT = 0.05  # share of customers without any invoice
+REPS = 50  # sales reps owning the customers; one customer in ten has no owner
 CATEGORIES = 8
 PRODUCTS_PER_CATEGORY = 5
 # The floor: one plain GROUP BY partner over the invoice lines the pass aggregates. The
@@ -283,6 +284,30 @@ def ensure_chart(env):
     return journal
 
 
+def make_reps(env):
+    """The sales reps who own the customers, with the access of the addon's reps."""
+    from odoo import Command
+
+    groups = env.ref("sales_team.group_sale_salesman") | env.ref(
+        "crm_customer_mgmt.group_customer_mgmt_user"
+    )
+    return (
+        env["res.users"]
+        .with_context(no_reset_password=True)
+        .create(
+            [
+                {
+                    "name": f"Bench Rep {number:02d}",
+                    "login": f"bench.rep{number:02d}",
+                    "email": f"rep{number:02d}@bench.example.com",
+                    "group_ids": [Command.set(groups.ids)],
+                }
+                for number in range(1, REPS + 1)
+            ]
+        )
+    )
+
+
 def make_templates(env, today):
     """Products, and a customer, an invoice and its payment made by the ORM, to clone."""
     from odoo import Command
@@ -392,6 +417,7 @@ def load(env, customers, lines, today):
         fk_checks = "on"
     journal = ensure_chart(env)
     products, template = make_templates(env, today)
+    reps = make_reps(env)
     company = env.company.id
     active = max(1, customers - int(customers * NEVER_BOUGHT))  # customers 0..active-1 buy
     moves = min(lines, max(1, math.ceil(lines / LINES_PER_INVOICE)))
@@ -407,10 +433,13 @@ def load(env, customers, lines, today):
         "P": len(products),
         "company": company,
         "days": DAYS,
+        "reps": reps.ids,
+        "R": len(reps),
     }
     cr.execute("SELECT setseed(0.42)")
 
-    # Customers: companies, customer_rank 1, ids p0+1 .. p0+N.
+    # Customers: companies, customer_rank 1, ids p0+1 .. p0+N, owned by the reps but for
+    # one in ten, whose activities go to the administrator.
     started = time.perf_counter()
     params["p0"] = next_id(cr, "res_partner")
     cr.execute(
@@ -425,6 +454,9 @@ def load(env, customers, lines, today):
                 "commercial_partner_id": "%(p0)s + 1 + c",
                 "ref": "'B' || c",
                 "email": "'customer' || c || '@bench.example.com'",
+                "user_id": "CASE WHEN c %% 10 = 9 THEN NULL ELSE (%(reps)s)[1 + c %% %(R)s] END",
+                "card_owner_id": "CASE WHEN c %% 10 = 9 THEN NULL"
+                " ELSE (%(reps)s)[1 + c %% %(R)s] END",
                 "create_date": "now() - interval '3 years'",
                 "write_date": "now() - interval '3 years'",
             },
@@ -745,14 +777,16 @@ def load(env, customers, lines, today):
     wallets = cr.rowcount
     say(f"  {wallets:,} wallet estimates in {time.perf_counter() - started:.1f} s")
     cr.execute("SELECT COUNT(*) FROM account_move_line")
+    all_lines = cr.fetchone()[0]
     return {
         "moves": moves,
         "payments": payments,
         "wallets": wallets,
         "journal": journal.code,
         "journal_id": journal.id,
-        "all_lines": cr.fetchone()[0],
+        "all_lines": all_lines,
         "fk_checks": fk_checks,
+        "reps": len(reps),
     }
 
 
@@ -948,7 +982,8 @@ def report(args, loaded, floor, passes):
         f"data: {n:,} customers, {m:,} posted product lines on {loaded['moves']:,} invoices and"
         f" refunds over {DAYS} days (journal {loaded['journal']}), each with its receivable"
         f" line; {loaded['payments']:,} payments (2 lines and a reconciliation each);"
-        f" {loaded['all_lines']:,} journal items in all; {loaded['wallets']:,} wallet estimates"
+        f" {loaded['all_lines']:,} journal items in all; {loaded['wallets']:,} wallet estimates;"
+        f" {loaded['reps']} sales reps own nine customers in ten"
     )
     print(
         f"load {loaded['seconds']:.1f} s (raw SQL, indexes rebuilt after, foreign key checks"
