@@ -66,22 +66,47 @@ class CrmCustomerWarning(models.Model):
             self.write(values)
 
     def _fire_actions(self):
-        """What the rule does when this warning opens: runs once per opening."""
-        rule, partner = self.rule_id, self.partner_id
-        if rule.post_note:
-            partner.message_post(body=self.message, subtype_xmlid="mail.mt_note")
-        if rule.activity_type_id:
-            # critical warnings go to the leader of the responsible rep's sales team
-            leader = self.user_id.sale_team_id.user_id if rule.severity == "critical" else None
-            responsible = leader or self.user_id or partner._unowned_responsible()
-            partner.activity_schedule(
-                activity_type_id=rule.activity_type_id.id,
-                summary=rule.name,
-                note=self.message,
-                user_id=responsible.id,
+        """What the rules do when these warnings open, once per opening and in bulk.
+
+        Activities reach their assignees' activity menus without one notification mail
+        each: a rule's mail template is its mail.
+        """
+        for rule, warnings in self.grouped("rule_id").items():
+            partners = warnings.partner_id
+            if rule.post_note:
+                partners._message_log_batch(
+                    {warning.partner_id.id: warning.message for warning in warnings}
+                )
+            if rule.activity_type_id:
+                warnings._schedule_activities()
+            if rule.mail_template_id:
+                rule.mail_template_id.send_mail_batch(warnings.ids)
+
+    def _schedule_activities(self):
+        """The rule's activity for each warning, for the responsible rep; critical warnings
+        go to the leader of the rep's sales team, unowned customers to the user of
+        Settings."""
+        rule = self.rule_id.ensure_one()
+        kind = rule.activity_type_id
+        fallback = self.env["res.partner"]._unowned_responsible()
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        deadline = fields.Date.context_today(self)
+        values = []
+        for warning in self:
+            leader = warning.user_id.sale_team_id.user_id if rule.severity == "critical" else None
+            values.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": warning.partner_id.id,
+                    "activity_type_id": kind.id,
+                    "summary": rule.name,
+                    "note": warning.message,
+                    "user_id": (leader or warning.user_id or fallback).id,
+                    "date_deadline": deadline,
+                    "automated": True,
+                }
             )
-        if rule.mail_template_id:
-            rule.mail_template_id.send_mail(self.id)
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(values)
 
     def action_acknowledge(self, note=None):
         self.filtered(lambda warning: warning.state == "open").write(

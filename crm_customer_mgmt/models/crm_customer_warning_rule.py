@@ -223,8 +223,7 @@ class CrmCustomerWarningRule(models.Model):
                 )
             else:
                 warning.write({"state": "resolved", "resolved_date": today})
-        for partner_id in new:
-            self._open(partner_id, hits[partner_id], today)
+        self._open({partner_id: hits[partner_id] for partner_id in new}, today)._fire_actions()
         self.write(
             {"last_run": fields.Datetime.now(), "last_error": False, "blocked_reason": False}
         )
@@ -238,29 +237,41 @@ class CrmCustomerWarningRule(models.Model):
             threshold=self.threshold,
         )
 
-    def _open(self, partner_id, reading, today):
-        """Open one warning and fire the rule's actions once; a concurrent twin wins."""
-        partner = self.env["res.partner"].browse(partner_id)
+    def _open(self, readings, today):
+        """Open the warnings of ``readings`` (partner id -> Reading) at once. When a
+        concurrent run opened one of them first, the others are opened one by one and that
+        one is left to it. Returns the warnings opened."""
+        partners = self.env["res.partner"].browse(list(readings))
+        values = [
+            {
+                "rule_id": self.id,
+                "partner_id": partner.id,
+                "severity": self.severity,
+                "value": readings[partner.id].value,
+                "threshold": self.threshold,
+                "message": self._words(readings[partner.id]),
+                "first_detected": today,
+                "last_detected": today,
+                "user_id": (partner.card_owner_id or partner.user_id).id,
+            }
+            for partner in partners
+        ]
+        Warning = self.env["crm.customer.warning"]
         try:
             with self.env.cr.savepoint():
-                warning = self.env["crm.customer.warning"].create(
-                    {
-                        "rule_id": self.id,
-                        "partner_id": partner_id,
-                        "severity": self.severity,
-                        "value": reading.value,
-                        "threshold": self.threshold,
-                        "message": self._words(reading),
-                        "first_detected": today,
-                        "last_detected": today,
-                        "user_id": (partner.card_owner_id or partner.user_id).id,
-                    }
-                )
-                warning.flush_recordset()
+                return Warning.create(values)  # the savepoint flushes: a twin fails here
         except IntegrityError:
-            _logger.info("Warning of rule %s for %s opened by another run.", self.id, partner_id)
-            return
-        warning._fire_actions()
+            _logger.info("Warnings of rule %s opened by another run, one by one.", self.id)
+        opened = Warning
+        for vals in values:
+            try:
+                with self.env.cr.savepoint():
+                    opened |= Warning.create(vals)
+            except IntegrityError:
+                _logger.info(
+                    "Warning of rule %s for %s opened by another run.", self.id, vals["partner_id"]
+                )
+        return opened
 
     def _block(self, count):
         reason = self.env._(

@@ -170,6 +170,43 @@ class TestWarnings(MetricsCase):
         notes = self.customer.message_ids.filtered(lambda m: "Test rule" in (m.body or ""))
         self.assertEqual(len(notes), 1)
 
+    def test_actions_fire_once_per_opening_in_bulk(self):
+        rep = new_test_user(
+            self.env,
+            login="bulk_rep",
+            groups="sales_team.group_sale_salesman,crm_customer_mgmt.group_customer_mgmt_user",
+        )
+        self.customer.user_id = rep
+        self._invoice(self.customer, date(2026, 3, 1), 1000)
+        self._invoice(self.other, date(2026, 3, 1), 500)
+        template = self.env["mail.template"].create(
+            {
+                "name": "Warning mail",
+                "model_id": self.env["ir.model"]._get_id("crm.customer.warning"),
+                "subject": "{{ object.rule_id.name }}",
+                "email_to": "finance@example.com",
+                "body_html": "<p>A customer needs a look.</p>",
+            }
+        )
+        rule = self._rule(
+            activity_type_id=self.env.ref("mail.mail_activity_data_todo").id,
+            mail_template_id=template.id,
+        )
+        warnings = self._run(rule)
+        self.assertEqual(warnings.partner_id, self.customer | self.other)
+        admin = self.env.ref("base.user_admin")
+        for partner, user in ((self.customer, rep), (self.other, admin)):
+            activity = partner.activity_ids.filtered(lambda a: a.summary == "Test rule")
+            self.assertEqual((len(activity), activity.user_id), (1, user))
+            notes = partner.message_ids.filtered(lambda m: "Test rule" in (m.body or ""))
+            self.assertEqual(len(notes), 1)
+            self.assertNotIn("user_notification", partner.message_ids.mapped("message_type"))
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "crm.customer.warning"), ("res_id", "in", warnings.ids)]
+        )
+        self.assertEqual(len(mails), 2)
+        self.assertEqual(set(mails.mapped("subject")), {"Test rule"})
+
     def test_concurrent_run_does_not_duplicate(self):
         self._invoice(self.customer, date(2026, 3, 1), 1000)
         rule = self._rule()
