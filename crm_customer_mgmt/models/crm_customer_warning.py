@@ -66,11 +66,8 @@ class CrmCustomerWarning(models.Model):
             self.write(values)
 
     def _fire_actions(self):
-        """What the rules do when these warnings open, once per opening and in bulk.
-
-        Activities reach their assignees' activity menus without one notification mail
-        each: a rule's mail template is its mail.
-        """
+        """What the rules do when these warnings open, once per opening and in bulk; a
+        rule's mail template is its mail, its activity sends none."""
         for rule, warnings in self.grouped("rule_id").items():
             partners = warnings.partner_id
             if rule.post_note:
@@ -88,25 +85,23 @@ class CrmCustomerWarning(models.Model):
         Settings."""
         rule = self.rule_id.ensure_one()
         kind = rule.activity_type_id
-        fallback = self.env["res.partner"]._unowned_responsible()
-        model_id = self.env["ir.model"]._get_id("res.partner")
+        Partner = self.env["res.partner"]
+        fallback = Partner._unowned_responsible()
         deadline = fields.Date.context_today(self)
         values = []
         for warning in self:
             leader = warning.user_id.sale_team_id.user_id if rule.severity == "critical" else None
             values.append(
                 {
-                    "res_model_id": model_id,
                     "res_id": warning.partner_id.id,
                     "activity_type_id": kind.id,
                     "summary": rule.name,
                     "note": warning.message,
                     "user_id": (leader or warning.user_id or fallback).id,
                     "date_deadline": deadline,
-                    "automated": True,
                 }
             )
-        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(values)
+        Partner._create_quiet_activities(values)
 
     def action_acknowledge(self, note=None):
         self.filtered(lambda warning: warning.state == "open").write(

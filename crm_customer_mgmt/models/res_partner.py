@@ -283,6 +283,18 @@ class ResPartner(models.Model):
         return user.sudo().exists().filtered("active").with_env(self.env) or self.env.user
 
     @api.model
+    def _create_quiet_activities(self, values):
+        """Automated activities on customers (``values`` without their model), created at
+        once and without Odoo's assignment mail for each: the passes schedule them by the
+        thousand."""
+        model_id = self.env["ir.model"]._get_id(self._name)
+        return (
+            self.env["mail.activity"]
+            .with_context(mail_activity_quick_update=True)
+            .create([{"res_model_id": model_id, "automated": True, **vals} for vals in values])
+        )
+
+    @api.model
     def _card_completeness_fields(self):
         """Card fields counted in completeness, as chosen in Settings."""
         param = self.env["ir.config_parameter"].sudo().get_param(COMPLETENESS_PARAM)

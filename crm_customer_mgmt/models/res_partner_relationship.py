@@ -385,24 +385,18 @@ class ResPartner(models.Model):
         partners.browse(list(proposed))._message_log_batch(proposed)
 
     def _schedule_stage_activities(self):
-        """The playbook activities of each customer's (new) stage, created at once.
-
-        They reach their owners' activity menus without one notification mail each: a
-        nightly pass may schedule thousands.
-        """
-        model_id = self.env["ir.model"]._get_id(self._name)
+        """The playbook activities of each customer's (new) stage, created at once."""
         todo = self.env.ref("mail.mail_activity_data_todo")
         values = []
         fallback = self._unowned_responsible()
         for partner in self:
             stage = partner.customer_stage_id
             owner = partner.card_owner_id or partner.user_id or fallback
-            common = {"res_model_id": model_id, "res_id": partner.id, "automated": True}
             for template in stage.activity_plan_id.template_ids:
                 responsible = template._determine_responsible(owner, partner)["responsible"]
                 values.append(
                     {
-                        **common,
+                        "res_id": partner.id,
                         "activity_type_id": template.activity_type_id.id,
                         "summary": template.summary,
                         "note": template.note,
@@ -413,7 +407,7 @@ class ResPartner(models.Model):
             if stage.is_interrupted and not partner.churn_reason_id:
                 values.append(
                     {
-                        **common,
+                        "res_id": partner.id,
                         "activity_type_id": todo.id,
                         "summary": self.env._("Record why this customer stopped buying"),
                         "note": self.env._("Set the churn reason on the customer card."),
@@ -421,7 +415,7 @@ class ResPartner(models.Model):
                         "date_deadline": fields.Date.context_today(self),
                     }
                 )
-        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(values)
+        self._create_quiet_activities(values)
 
     def _write_changed(self, ids, columns):
         """Bulk UPDATE of stored columns, only on rows whose values differ; no ORM side effects.
