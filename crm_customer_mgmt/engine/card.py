@@ -1,6 +1,7 @@
 """Customer card arithmetic: evaluation score, completeness, staleness."""
 
 from datetime import date, timedelta
+from typing import NamedTuple
 
 
 def weighted_score(lines):
@@ -35,3 +36,42 @@ def is_stale(review_date, today, max_age_days):
 def stale_before(today: date, max_age_days: int) -> date:
     """Review dates before this one make a card stale."""
     return today - timedelta(days=max_age_days)
+
+
+class EvaluationLine(NamedTuple):
+    """One scored evaluation line as the credit score sees it."""
+
+    criterion_id: int
+    weight: float
+    score: float
+    approved: bool
+    entered_by: str
+    entered_on: object  # datetime
+    approved_by: str
+    approved_on: object  # datetime or None
+
+
+class CreditInputs(NamedTuple):
+    """What a card's evaluation gives the credit score: only approved lines count."""
+
+    evaluation: float | None  # weighted score of the approved lines
+    reputation: float | None  # the approved reputation line's score
+    approved: tuple  # (who, when) of the latest approval, or ()
+    pending: tuple  # (count, who, when) of lines awaiting approval (latest entry), or ()
+
+
+def credit_inputs(lines, reputation_criterion_id=None):
+    """Summarise a card's scored ``EvaluationLine``s for the credit score."""
+    approved = [line for line in lines if line.approved]
+    pending = [line for line in lines if not line.approved]
+    reputation = next(
+        (line.score for line in approved if line.criterion_id == reputation_criterion_id), None
+    )
+    last_approval = max(approved, key=lambda line: line.approved_on, default=None)
+    last_entry = max(pending, key=lambda line: line.entered_on, default=None)
+    return CreditInputs(
+        weighted_score((line.weight, line.score) for line in approved),
+        reputation,
+        (last_approval.approved_by, last_approval.approved_on) if last_approval else (),
+        (len(pending), last_entry.entered_by, last_entry.entered_on) if last_entry else (),
+    )

@@ -1,9 +1,18 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .tools import is_data_load, is_supervisor_act, owned_writer, refuse_owned_fields
+
+SCORE_FIELDS = frozenset({"score", "scored", "criterion_id", "partner_id"})
+# who entered a score and who approved it: kept by the model itself
+APPROVAL_FIELDS = frozenset(
+    {"entered_by_id", "entered_date", "approved", "approved_by_id", "approved_date"}
+)
+
 
 class CrmCustomerEvaluation(models.Model):
     _name = "crm.customer.evaluation"
+    _inherit = ["crm.customer.card.mixin"]
     _description = "Customer Evaluation Line"
     _order = "partner_id, sequence, id"
 
@@ -28,11 +37,56 @@ class CrmCustomerEvaluation(models.Model):
         " Any score above zero marks the line scored; tick it to count a zero.",
     )
     note = fields.Char()
+    entered_by_id = fields.Many2one("res.users", string="Entered By", readonly=True)
+    entered_date = fields.Datetime(string="Entered On", readonly=True)
+    approved = fields.Boolean(
+        readonly=True,
+        help="Only scores a customer supervisor entered or approved count toward the credit"
+        " grade.",
+    )
+    approved_by_id = fields.Many2one("res.users", string="Approved By", readonly=True)
+    approved_date = fields.Datetime(string="Approved On", readonly=True)
 
     _partner_criterion_unique = models.Constraint(
         "UNIQUE(partner_id, criterion_id)",
         "A card has one evaluation line per criterion.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            refuse_owned_fields(self, vals, APPROVAL_FIELDS)
+        stamp = self._entry_stamp()
+        return super().create([{**vals, **stamp} for vals in vals_list])
+
+    def write(self, vals):
+        refuse_owned_fields(self, vals, APPROVAL_FIELDS)
+        if SCORE_FIELDS & set(vals):
+            vals = {**vals, **self._entry_stamp()}
+            return super(CrmCustomerEvaluation, owned_writer(self)).write(vals)
+        return super().write(vals)
+
+    def _entry_stamp(self):
+        """Who entered a score, and whether it counts for credit at once: a supervisor's
+        own entry does; a rep's waits for a supervisor's approval."""
+        now = fields.Datetime.now()
+        stamp = {"entered_by_id": self.env.uid, "entered_date": now, "approved": False}
+        stamp["approved_by_id"] = stamp["approved_date"] = False
+        if is_supervisor_act(self.env) or is_data_load(self.env):
+            stamp.update(approved=True, approved_by_id=self.env.uid, approved_date=now)
+        return stamp
+
+    def _approve(self):
+        """A supervisor approves these lines' scores for the credit grade."""
+        pending = self.filtered(lambda line: line.scored and not line.approved)
+        owned_writer(pending).write(
+            {
+                "approved": True,
+                "approved_by_id": self.env.uid,
+                "approved_date": fields.Datetime.now(),
+            }
+        )
+        return pending
 
     @api.depends("score")
     def _compute_scored(self):

@@ -4,6 +4,7 @@ from odoo.exceptions import ValidationError
 
 class CrmCustomerWallet(models.Model):
     _name = "crm.customer.wallet"
+    _inherit = ["crm.customer.card.mixin"]
     _description = "Customer Share of Wallet Period"
     _order = "partner_id, date_from desc"
     _rec_name = "partner_id"

@@ -1,15 +1,35 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from .res_partner import MANAGER_GROUP
+from .tools import create_quiet_activities, owned_writer, refuse_owned_fields
+
+SNOOZE_MAX_DAYS = 90
+# What the rules and the warning's own actions write; nobody edits them directly.
+RULE_OWNED_FIELDS = frozenset(
+    {
+        "rule_id",
+        "partner_id",
+        "state",
+        "severity",
+        "value",
+        "threshold",
+        "message",
+        "first_detected",
+        "last_detected",
+        "resolved_date",
+        "snoozed_until",
+        "acknowledge_note",
+    }
+)
 
 
 class CrmCustomerWarning(models.Model):
     _name = "crm.customer.warning"
     _description = "Customer Warning"
-    _inherit = ["mail.thread"]
+    _inherit = ["crm.customer.card.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "state_rank, severity_rank desc, last_detected desc, id desc"
     _rec_name = "rule_id"
 
@@ -59,21 +79,25 @@ class CrmCustomerWarning(models.Model):
             warning.state_rank = states[warning.state]
             warning.severity_rank = severities[warning.severity]
 
+    def write(self, vals):
+        refuse_owned_fields(self, vals, RULE_OWNED_FIELDS)
+        if "user_id" in vals and not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(self.env._("Only customer supervisors can reassign warnings."))
+        return super().write(vals)
+
     def _update_reading(self, message, value, today):
         """The condition still holds: refresh what was measured, without notifying again."""
         values = {"last_detected": today, "value": value, "message": message}
         if any(self[name] != new for name, new in values.items()):
-            self.write(values)
+            owned_writer(self).write(values)
 
     def _fire_actions(self):
         """What the rules do when these warnings open, once per opening and in bulk; a
-        rule's mail template is its mail, its activity sends none."""
+        rule's mail template is its mail, its activity sends none. Notes and activities go
+        on the warnings, which only the app's users read, not on the customers."""
         for rule, warnings in self.grouped("rule_id").items():
-            partners = warnings.partner_id
             if rule.post_note:
-                partners._message_log_batch(
-                    {warning.partner_id.id: warning.message for warning in warnings}
-                )
+                warnings._message_log_batch({warning.id: warning.message for warning in warnings})
             if rule.activity_type_id:
                 warnings._schedule_activities()
             if rule.mail_template_id:
@@ -85,15 +109,14 @@ class CrmCustomerWarning(models.Model):
         Settings."""
         rule = self.rule_id.ensure_one()
         kind = rule.activity_type_id
-        Partner = self.env["res.partner"]
-        fallback = Partner._unowned_responsible()
+        fallback = self.env["res.partner"]._unowned_responsible()
         deadline = fields.Date.context_today(self)
         values = []
         for warning in self:
             leader = warning.user_id.sale_team_id.user_id if rule.severity == "critical" else None
             values.append(
                 {
-                    "res_id": warning.partner_id.id,
+                    "res_id": warning.id,
                     "activity_type_id": kind.id,
                     "summary": rule.name,
                     "note": warning.message,
@@ -101,22 +124,37 @@ class CrmCustomerWarning(models.Model):
                     "date_deadline": deadline,
                 }
             )
-        Partner._create_quiet_activities(values)
+        create_quiet_activities(self, values)
 
     def action_acknowledge(self, note=None):
-        self.filtered(lambda warning: warning.state == "open").write(
+        self.check_access("write")
+        owned_writer(self.filtered(lambda warning: warning.state == "open")).write(
             {"state": "acknowledged", "acknowledge_note": note or False}
         )
         return True
 
     def action_snooze(self, until):
-        if fields.Date.to_date(until) <= fields.Date.context_today(self):
+        self.check_access("write")
+        today = fields.Date.context_today(self)
+        until = fields.Date.to_date(until)
+        if not until or until <= today:
             raise ValidationError(self.env._("Snooze a warning until a date in the future."))
-        self.filtered(lambda warning: warning.state != "resolved").write({"snoozed_until": until})
+        if (until - today).days > SNOOZE_MAX_DAYS:
+            raise ValidationError(
+                self.env._(
+                    "Snooze a warning for %(max)s days at most, not until %(date)s: a warning"
+                    " that needs no attention for longer should be resolved.",
+                    max=SNOOZE_MAX_DAYS,
+                    date=until,
+                )
+            )
+        live = self.filtered(lambda warning: warning.state != "resolved")
+        owned_writer(live).write({"snoozed_until": until})
         return True
 
     def action_resolve(self):
-        self.filtered(lambda warning: warning.state != "resolved").write(
+        self.check_access("write")
+        owned_writer(self.filtered(lambda warning: warning.state != "resolved")).write(
             {"state": "resolved", "resolved_date": fields.Date.context_today(self)}
         )
         return True

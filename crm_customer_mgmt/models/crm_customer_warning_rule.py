@@ -9,7 +9,7 @@ from odoo.tools import safe_eval
 
 from ..engine import warnings as warning_engine
 from .res_partner import MANAGER_GROUP
-from .tools import check_ranges, count_by
+from .tools import check_ranges, count_by, owned_writer
 
 _logger = logging.getLogger(__name__)
 
@@ -222,7 +222,7 @@ class CrmCustomerWarningRule(models.Model):
                     self._words(hits[partner_id]), hits[partner_id].value, today
                 )
             else:
-                warning.write({"state": "resolved", "resolved_date": today})
+                owned_writer(warning).write({"state": "resolved", "resolved_date": today})
         self._open({partner_id: hits[partner_id] for partner_id in new}, today)._fire_actions()
         self.write(
             {"last_run": fields.Datetime.now(), "last_error": False, "blocked_reason": False}

@@ -1,9 +1,9 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Domain
 
 from ..engine import card as card_engine
-from .tools import check_ranges
+from .tools import check_ranges, is_supervisor_act, owned_writer, refuse_owned_fields
 
 USER_GROUP = "crm_customer_mgmt.group_customer_mgmt_user"
 MANAGER_GROUP = "crm_customer_mgmt.group_customer_mgmt_manager"
@@ -56,6 +56,38 @@ DEFAULT_STALE_DAYS = 90
 RESPONSIBLE_PARAM = "crm_customer_mgmt.unowned_responsible_id"
 DEFAULT_RESPONSIBLE = "base.user_admin"
 
+# What the metrics pass, the card's Refresh and the supervisors' actions write: refused to
+# everyone else, over RPC included (``readonly`` guards the form only).
+PASS_OWNED_FIELDS = frozenset(
+    {
+        "abc_class",
+        "value_tier",
+        "card_review_date",
+        "card_reviewer_id",
+        "card_completeness",
+        "evaluation_score",
+        "customer_stage_id",
+        "stage_proposed_id",
+        "stage_date",
+        "stage_manual",
+        "stage_manual_band_id",
+        "share_of_wallet",
+        "last_order_date",
+        "credit_grade_id",
+        "credit_score",
+        "credit_score_explanation",
+        "credit_no_history",
+        "credit_recommended_limit",
+        "credit_sales_quadrant",
+        "credit_trust_set_by_id",
+        "credit_trust_set_date",
+    }
+)
+# Odoo's own fields that feed the credit grade: a rep cannot move his customer's grade
+# through them; supervisors and accounting administrators can.
+CREDIT_INPUT_FIELDS = frozenset({"trust", "credit_limit", "use_partner_credit_limit"})
+CREDIT_INPUT_GROUPS = (MANAGER_GROUP, "account.group_account_manager")
+
 # (minimum, maximum) accepted for the card's numeric fields.
 CARD_RANGES = {
     "liquid_asset_ratio": (0, 100),
@@ -74,6 +106,7 @@ class ResPartner(models.Model):
     customer_type = fields.Selection(
         [("potential", "Potential"), ("one_time", "One-time"), ("loyal", "Loyal")],
         tracking=True,
+        groups=USER_GROUP,
     )
     loyalty_attitude = fields.Selection(
         [
@@ -83,18 +116,21 @@ class ResPartner(models.Model):
         ],
         string="Attitude to Our Products",
         tracking=True,
+        groups=USER_GROUP,
     )
     abc_class = fields.Selection(
         [("A", "A: large"), ("B", "B: ordinary"), ("C", "C: small")],
         string="ABC Class",
         readonly=True,
-        tracking=True,
+        copy=False,
+        groups=USER_GROUP,
         help="Class by revenue rank, set by the metrics pass.",
     )
     value_tier = fields.Selection(
         [("vip", "VIP"), ("key", "Key"), ("ordinary", "Ordinary"), ("small", "Small")],
         readonly=True,
-        tracking=True,
+        copy=False,
+        groups=USER_GROUP,
         help="Place in the customer pyramid by value, set by the metrics pass.",
     )
     card_owner_id = fields.Many2one(
@@ -104,11 +140,12 @@ class ResPartner(models.Model):
         readonly=False,
         index=True,
         tracking=True,
+        groups=USER_GROUP,
         domain=[("share", "=", False)],
         help="Who keeps this card up to date; follows the salesperson unless set otherwise.",
     )
-    card_review_date = fields.Date(tracking=True, copy=False)
-    card_reviewer_id = fields.Many2one("res.users", readonly=True, copy=False)
+    card_review_date = fields.Date(tracking=True, copy=False, readonly=True, groups=USER_GROUP)
+    card_reviewer_id = fields.Many2one("res.users", readonly=True, copy=False, groups=USER_GROUP)
     card_is_stale = fields.Boolean(
         string="Stale Card",
         compute="_compute_card_is_stale",
@@ -119,6 +156,7 @@ class ResPartner(models.Model):
         compute="_compute_card_completeness",
         store=True,
         aggregator="avg",
+        groups=USER_GROUP,
         help="Share of the card fields chosen in Settings that are filled.",
     )
     customer_evaluation_ids = fields.One2many(
@@ -129,6 +167,7 @@ class ResPartner(models.Model):
         store=True,
         digits=(5, 2),
         aggregator="avg",
+        groups=USER_GROUP,
         help="Weighted mean of the scored criteria; unscored criteria are left out.",
     )
     evaluation_missing = fields.Char(
@@ -192,7 +231,7 @@ class ResPartner(models.Model):
     def _compute_card_is_stale(self):
         limit = card_engine.stale_before(fields.Date.context_today(self), self._card_stale_days())
         for partner in self:
-            review = partner.card_review_date
+            review = partner.sudo().card_review_date  # readable to whoever sees the flag
             partner.card_is_stale = partner.is_company and (not review or review < limit)
 
     def _search_card_is_stale(self, operator, value):
@@ -254,13 +293,69 @@ class ResPartner(models.Model):
                         )
                     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_owned_fields(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_owned_fields(vals)
+        if "trust" in vals:  # who set it shows in the credit explanation
+            vals = {
+                **vals,
+                "credit_trust_set_by_id": self.env.uid,
+                "credit_trust_set_date": fields.Datetime.now(),
+            }
+            return super(ResPartner, owned_writer(self)).write(vals)
+        return super().write(vals)
+
+    def _check_owned_fields(self, vals):
+        refuse_owned_fields(self, vals, PASS_OWNED_FIELDS)
+        if (
+            CREDIT_INPUT_FIELDS & set(vals)
+            and not self.env.su
+            and self.env.user.has_group(USER_GROUP)
+            and not any(self.env.user.has_group(group) for group in CREDIT_INPUT_GROUPS)
+        ):
+            raise AccessError(
+                self.env._(
+                    "Debtor trust and credit limits feed the customers' credit grades: only"
+                    " customer supervisors and accounting administrators can change them."
+                )
+            )
+
     def action_mark_card_reviewed(self):
-        """Record that the card was checked today by the current user."""
+        """Record that the card was checked today by the current user; a supervisor's review
+        also approves the evaluation scores the card's rep entered."""
         today = fields.Date.context_today(self)
         for partner in self:
-            partner.write({"card_review_date": today, "card_reviewer_id": self.env.uid})
+            owned_writer(partner).write(
+                {"card_review_date": today, "card_reviewer_id": self.env.uid}
+            )
+            if is_supervisor_act(self.env):
+                partner.customer_evaluation_ids._approve()
             partner.message_post(
                 body=self.env._("Customer card reviewed by %s.", self.env.user.name),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def action_approve_evaluation(self):
+        """A supervisor approves the evaluation scores on these cards: from now on they count
+        toward the credit grade."""
+        if not is_supervisor_act(self.env):
+            raise AccessError(
+                self.env._("Only customer supervisors can approve evaluation scores.")
+            )
+        approved = self.customer_evaluation_ids._approve()
+        for partner, lines in approved.grouped("partner_id").items():
+            partner.message_post(
+                body=self.env._(
+                    "%(count)s evaluation scores approved by %(user)s.",
+                    count=len(lines),
+                    user=self.env.user.name,
+                ),
                 subtype_xmlid="mail.mt_note",
             )
         return True
@@ -281,18 +376,6 @@ class ResPartner(models.Model):
         else:
             user = self.env.ref(DEFAULT_RESPONSIBLE, raise_if_not_found=False) or users
         return user.sudo().exists().filtered("active").with_env(self.env) or self.env.user
-
-    @api.model
-    def _create_quiet_activities(self, values):
-        """Automated activities on customers (``values`` without their model), created at
-        once and without Odoo's assignment mail for each: the passes schedule them by the
-        thousand."""
-        model_id = self.env["ir.model"]._get_id(self._name)
-        return (
-            self.env["mail.activity"]
-            .with_context(mail_activity_quick_update=True)
-            .create([{"res_model_id": model_id, "automated": True, **vals} for vals in values])
-        )
 
     @api.model
     def _card_completeness_fields(self):

@@ -2,9 +2,11 @@
 # pylint: disable=consider-merging-classes-inherited
 from odoo import fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
+from ..engine import card as card_engine
 from ..engine import credit as credit_engine
-from .res_partner import MANAGER_GROUP
+from .res_partner import MANAGER_GROUP, USER_GROUP
 from .tools import compute_at_once, insert_rows
 
 TRUST_VALUES = {"good": 100.0, "normal": 50.0, "bad": 0.0}
@@ -18,19 +20,25 @@ class ResPartner(models.Model):
 
     _inherit = "res.partner"
 
-    credit_grade_id = fields.Many2one("crm.credit.grade", index=True, copy=False, readonly=True)
-    credit_score = fields.Float(digits=(5, 1), copy=False, readonly=True, aggregator="avg")
-    credit_score_explanation = fields.Text(copy=False, readonly=True)
+    credit_grade_id = fields.Many2one(
+        "crm.credit.grade", index=True, copy=False, readonly=True, groups=USER_GROUP
+    )
+    credit_score = fields.Float(
+        digits=(5, 1), copy=False, readonly=True, aggregator="avg", groups=USER_GROUP
+    )
+    credit_score_explanation = fields.Text(copy=False, readonly=True, groups=USER_GROUP)
     credit_no_history = fields.Boolean(
         string="No Credit History",
         copy=False,
         readonly=True,
+        groups=USER_GROUP,
         help="No invoice yet: the score is neutral, neither good nor bad.",
     )
     credit_recommended_limit = fields.Float(
         string="Recommended Credit Limit",
         copy=False,
         readonly=True,
+        groups=USER_GROUP,
         help="The grade's months of sales times the average monthly sales of the last 12 months.",
     )
     credit_sales_quadrant = fields.Selection(
@@ -43,11 +51,24 @@ class ResPartner(models.Model):
         string="Credit x Sales",
         copy=False,
         readonly=True,
+        groups=USER_GROUP,
     )
     credit_grade_history_ids = fields.One2many(
-        "crm.credit.grade.history", "partner_id", string="Credit Grade History"
+        "crm.credit.grade.history", "partner_id", string="Credit Grade History", groups=USER_GROUP
     )
-    credit_blocks_orders = fields.Boolean(related="credit_grade_id.block_order_confirmation")
+    credit_blocks_orders = fields.Boolean(
+        related="credit_grade_id.block_order_confirmation", groups=USER_GROUP
+    )
+    credit_trust_set_by_id = fields.Many2one(
+        "res.users",
+        string="Debtor Trust Set By",
+        copy=False,
+        readonly=True,
+        groups=USER_GROUP,
+    )
+    credit_trust_set_date = fields.Datetime(
+        string="Debtor Trust Set On", copy=False, readonly=True, groups=USER_GROUP
+    )
 
     # Actions ----------------------------------------------------------------------------
 
@@ -65,10 +86,10 @@ class ResPartner(models.Model):
             )
             partner.message_post(
                 body=self.env._(
-                    "Credit limit set from %(old)s to %(new)s, as recommended by grade %(grade)s.",
+                    "Credit limit set from %(old)s to %(new)s, as recommended by the credit"
+                    " grade.",
                     old=old,
                     new=partner.credit_recommended_limit,
-                    grade=partner.credit_grade_id.name,
                 ),
                 subtype_xmlid="mail.mt_note",
             )
@@ -94,10 +115,18 @@ class ResPartner(models.Model):
             "neutral": self.env._(
                 "No invoice history yet: neutral score %s, neither good nor bad."
             ),
+            **self._credit_input_words(),
         }
-        reputation = self._reputation_scores()
+        inputs = self._credit_inputs()
         signals = self._odoo_signals(
-            ["trust", "credit_limit", "credit_to_invoice", "evaluation_score", "credit_grade_id"]
+            [
+                "trust",
+                "credit_limit",
+                "credit_to_invoice",
+                "credit_grade_id",
+                "credit_trust_set_by_id",
+                "credit_trust_set_date",
+            ]
         )
         # Odoo's DSO is the open receivable over sales times days: zero without a receivable,
         # so Odoo computes it (a costly compute) only for the customers who owe something
@@ -117,16 +146,18 @@ class ResPartner(models.Model):
         }
         changes = []
         months = {grade.id: grade.credit_limit_factor for grade in grades}
+        no_inputs = card_engine.credit_inputs(())
         for partner in self:
             facts, signal = measured[partner.id], signals[partner.id]
+            card = inputs.get(partner.id, no_inputs)
             result = credit_engine.score(
                 factors,
-                partner._credit_values(facts, signal, reputation.get(partner.id), today),
+                partner._credit_values(facts, signal, card, today),
                 has_history=bool(facts["first_invoice_date"]),
             )
             grade_id = credit_engine.grade_for(bands, result.score) if bands else None
             old_id = signal["credit_grade_id"] or None
-            explanation = partner._explain_credit(result, words)
+            explanation = partner._explain_credit(result, words, card, signal)
             if grade_id != old_id:
                 changes.append((partner, old_id, grade_id, result, explanation))
             columns["credit_score"].append(result.score)
@@ -140,7 +171,7 @@ class ResPartner(models.Model):
                 credit_engine.quadrant(
                     result.score >= GOOD_CREDIT_SCORE,
                     abc_classes.get(partner.id) in ("A", "B")
-                    or signal["evaluation_score"] >= STRONG_SALES_EVALUATION,
+                    or (card.evaluation or 0.0) >= STRONG_SALES_EVALUATION,
                 )
             )
         return columns, changes
@@ -157,7 +188,7 @@ class ResPartner(models.Model):
         compute_at_once(self, names)
         return {row["id"]: row for row in self.read(names, load=None)}
 
-    def _credit_values(self, facts, signals, reputation, today):
+    def _credit_values(self, facts, signals, card, today):
         open_receivable = facts["open_receivable"] or 0.0
         limit = signals["credit_limit"]
         first = facts["first_invoice_date"]
@@ -171,27 +202,69 @@ class ResPartner(models.Model):
             if limit > 0
             else None,
             "relationship_years": (today - first).days / 365.0 if first else None,
-            "reputation": reputation,
-            "evaluation": signals["evaluation_score"] or None,
+            "reputation": card.reputation,
+            "evaluation": card.evaluation,
             "trust": TRUST_VALUES.get(signals["trust"] or "normal"),
             "dso": signals["days_sales_outstanding"],
         }
 
-    def _reputation_scores(self):
+    def _credit_inputs(self):
+        """Partner id -> ``card_engine.CreditInputs`` of the batch's scored evaluation lines
+        (active criteria), read at once: only approved scores count."""
         criterion = self.env.ref(REPUTATION_CRITERION, raise_if_not_found=False)
-        if not criterion:
-            return {}
-        lines = self.env["crm.customer.evaluation"].search(
-            [
-                ("partner_id", "in", self.ids),
-                ("criterion_id", "=", criterion.id),
-                ("scored", "=", True),
-            ]
+        self.env["crm.customer.evaluation"].flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT e.partner_id, e.criterion_id, c.weight, e.score, e.approved,
+                   e.entered_by_id, COALESCE(e.entered_date, e.write_date), e.approved_by_id,
+                   e.approved_date
+              FROM crm_customer_evaluation e
+              JOIN crm_customer_evaluation_criterion c ON c.id = e.criterion_id
+             WHERE e.partner_id = ANY(%s) AND e.scored AND c.active
+                """,
+                self.ids,
+            )
         )
-        return {line.partner_id.id: line.score for line in lines}
+        names = dict(
+            self.env["res.users"]
+            .sudo()
+            .browse({row[5] for row in rows} | {row[7] for row in rows})
+            .exists()
+            .mapped(lambda user: (user.id, user.name))
+        )
+        lines = {}
+        for pid, crit, weight, score, approved, by, on, approver, approved_on in rows:
+            lines.setdefault(pid, []).append(
+                card_engine.EvaluationLine(
+                    crit,
+                    weight,
+                    score,
+                    approved,
+                    names.get(by, ""),
+                    on,
+                    names.get(approver, ""),
+                    approved_on,
+                )
+            )
+        return {
+            pid: card_engine.credit_inputs(card, criterion.id if criterion else None)
+            for pid, card in lines.items()
+        }
+
+    def _credit_input_words(self):
+        return {
+            "approved": self.env._("Evaluation scores approved by %(who)s on %(when)s."),
+            "pending": self.env._(
+                "%(count)s evaluation scores, last entered by %(who)s on %(when)s, await a"
+                " customer supervisor's approval and do not count yet."
+            ),
+            "trust": self.env._("Debtor trust set by %(who)s on %(when)s."),
+        }
 
     def _log_grade_changes(self, changes, today):
-        """Grade history for every change, and a chatter note when a grade changed.
+        """Grade history for every change: read by the app's users only, unlike the
+        customer's chatter.
 
         ``changes`` holds (partner, old grade id, new grade id, score result, explanation).
         """
@@ -209,32 +282,37 @@ class ResPartner(models.Model):
                 for partner, old_id, new_id, result, explanation in changes
             ],
         )
-        Grade = self.env["crm.credit.grade"]
-        news = {  # a first grade is history enough; a change is news
-            partner.id: self.env._(
-                "Credit grade: %(old)s → %(new)s (score %(score)s).\n%(explanation)s",
-                old=Grade.browse(old_id).name,
-                new=Grade.browse(new_id).name,
-                score=result.score,
-                explanation=explanation,
-            )
-            for partner, old_id, new_id, result, explanation in changes
-            if old_id
-        }
-        self.browse(list(news))._message_log_batch(news)
 
-    def _explain_credit(self, result, words):
+    def _explain_credit(self, result, words, card, signal):
         if result.no_history:
-            return words["neutral"] % result.score
-        lines = [
-            words["part"]
-            % {
-                "factor": words["labels"][part.key],
-                "value": round(part.value, 1),
-                "points": part.points,
-                "max": part.max_points,
-            }
-            for part in result.parts
-        ]
-        lines.append(words["score"] % result.score)
-        return "\n".join(lines)
+            lines = [words["neutral"] % result.score]
+        else:
+            lines = [
+                words["part"]
+                % {
+                    "factor": words["labels"][part.key],
+                    "value": round(part.value, 1),
+                    "points": part.points,
+                    "max": part.max_points,
+                }
+                for part in result.parts
+            ]
+            lines.append(words["score"] % result.score)
+        return "\n".join(lines + self._explain_inputs(words, card, signal))
+
+    def _explain_inputs(self, words, card, signal):
+        """Who entered the inputs people type, and when."""
+        lines = []
+        if card.approved:
+            who, when = card.approved
+            lines.append(words["approved"] % {"who": who, "when": f"{when:%Y-%m-%d}"})
+        if card.pending:
+            count, who, when = card.pending
+            lines.append(
+                words["pending"] % {"count": count, "who": who, "when": f"{when:%Y-%m-%d}"}
+            )
+        if signal["credit_trust_set_by_id"]:
+            who = self.env["res.users"].sudo().browse(signal["credit_trust_set_by_id"]).name
+            when = signal["credit_trust_set_date"]
+            lines.append(words["trust"] % {"who": who, "when": f"{when:%Y-%m-%d}"})
+        return lines

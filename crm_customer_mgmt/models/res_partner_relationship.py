@@ -9,8 +9,8 @@ from odoo.tools import SQL
 
 from ..engine import stages as stage_engine
 from .crm_customer_metrics import INTERRUPT_DAYS
-from .res_partner import MANAGER_GROUP
-from .tools import insert_rows, json_values
+from .res_partner import MANAGER_GROUP, USER_GROUP
+from .tools import create_quiet_activities, insert_rows, json_values
 
 _logger = logging.getLogger(__name__)
 
@@ -37,53 +37,76 @@ class ResPartner(models.Model):
         copy=False,
         readonly=True,
         group_expand="_read_group_customer_stage_ids",
+        groups=USER_GROUP,
     )
     stage_proposed_id = fields.Many2one(
         "crm.customer.stage",
         string="Proposed Stage",
         copy=False,
         readonly=True,
+        groups=USER_GROUP,
         help="The stage this customer qualifies for, waiting for a manager's confirmation.",
     )
-    stage_date = fields.Date(string="In Stage Since", copy=False, readonly=True)
-    stage_manual = fields.Boolean(string="Stage Set by Hand", copy=False, readonly=True)
-    stage_manual_band_id = fields.Many2one("crm.customer.stage", copy=False, readonly=True)
+    stage_date = fields.Date(string="In Stage Since", copy=False, readonly=True, groups=USER_GROUP)
+    stage_manual = fields.Boolean(
+        string="Stage Set by Hand", copy=False, readonly=True, groups=USER_GROUP
+    )
+    stage_manual_band_id = fields.Many2one(
+        "crm.customer.stage", copy=False, readonly=True, groups=USER_GROUP
+    )
     share_of_wallet = fields.Float(
         string="Share of Wallet (%)",
         digits=(6, 2),
         copy=False,
         readonly=True,
         aggregator="avg",
+        groups=USER_GROUP,
         help="Our sales against the customer's total spend in the current wallet period.",
     )
     customer_stage_history_ids = fields.One2many(
-        "crm.customer.stage.history", "partner_id", string="Stage History"
+        "crm.customer.stage.history", "partner_id", string="Stage History", groups=USER_GROUP
     )
     customer_wallet_ids = fields.One2many(
-        "crm.customer.wallet", "partner_id", string="Wallet Periods"
+        "crm.customer.wallet", "partner_id", string="Wallet Periods", groups=USER_GROUP
     )
     last_order_date = fields.Date(
-        copy=False, readonly=True, help="Last posted invoice or confirmed sale order."
+        copy=False,
+        readonly=True,
+        groups=USER_GROUP,
+        help="Last posted invoice or confirmed sale order.",
     )
-    days_since_last_order = fields.Integer(compute="_compute_days_since_last_order")
-    stage_playbook = fields.Html(related="customer_stage_id.playbook", string="Playbook")
-    stage_is_interrupted = fields.Boolean(related="customer_stage_id.is_interrupted")
-    churn_reason_id = fields.Many2one("crm.churn.reason", tracking=True, copy=False)
+    days_since_last_order = fields.Integer(
+        compute="_compute_days_since_last_order", groups=USER_GROUP
+    )
+    stage_playbook = fields.Html(
+        related="customer_stage_id.playbook", string="Playbook", groups=USER_GROUP
+    )
+    stage_is_interrupted = fields.Boolean(
+        related="customer_stage_id.is_interrupted", groups=USER_GROUP
+    )
+    churn_reason_id = fields.Many2one(
+        "crm.churn.reason", tracking=True, copy=False, groups=USER_GROUP
+    )
     dropped_category_ids = fields.Many2many(
         "product.category",
         string="Dropped Product Lines",
         compute="_compute_period_measures",
+        groups=USER_GROUP,
         help="Product categories bought in the previous period but not in the current one.",
     )
-    period_sales = fields.Float(string="Sales (period)", compute="_compute_period_measures")
+    period_sales = fields.Float(
+        string="Sales (period)", compute="_compute_period_measures", groups=USER_GROUP
+    )
     period_sales_prev = fields.Float(
-        string="Sales (previous period)", compute="_compute_period_measures"
+        string="Sales (previous period)", compute="_compute_period_measures", groups=USER_GROUP
     )
     period_invoice_count = fields.Integer(
-        string="Invoices (period)", compute="_compute_period_measures"
+        string="Invoices (period)", compute="_compute_period_measures", groups=USER_GROUP
     )
     period_invoice_count_prev = fields.Integer(
-        string="Invoices (previous period)", compute="_compute_period_measures"
+        string="Invoices (previous period)",
+        compute="_compute_period_measures",
+        groups=USER_GROUP,
     )
 
     @api.model
@@ -324,7 +347,9 @@ class ResPartner(models.Model):
         )
 
     def _move_stages(self, moves, today):
-        """Move customers to new stages in bulk: history, stage fields, chatter, activities.
+        """Move customers to new stages in bulk: history, stage fields, activities. The
+        history (read by the app's users only) says why; the customer's chatter, which every
+        employee reads, does not.
 
         ``moves`` maps partners to a ``StageMove``.
         """
@@ -332,20 +357,6 @@ class ResPartner(models.Model):
             return
         partners = self.browse([partner.id for partner in moves])
         self._log_stage_history(moves, today)
-        bodies = {
-            partner.id: self.env._(
-                "Relationship stage: %(old)s → %(new)s. %(reason)s",
-                old=partner.customer_stage_id.name or self.env._("none"),
-                new=move.stage.name,
-                reason=move.reason,
-            )
-            + (
-                " " + self.env._("Churn reason: %s.", move.churn_reason.name)
-                if move.churn_reason
-                else ""
-            )
-            for partner, move in moves.items()
-        }
         manual = [move.change == "manual" for move in moves.values()]
         self._write_changed(
             partners.ids,
@@ -363,26 +374,16 @@ class ResPartner(models.Model):
                 ],
             },
         )
-        partners._message_log_batch(bodies)
         partners._schedule_stage_activities()
 
     def _propose_stages(self, proposals):
         """Record the stages waiting for a manager's confirmation (an empty stage clears)."""
         if not proposals:
             return
-        partners = self.browse([partner.id for partner in proposals])
         self._write_changed(
-            partners.ids, {"stage_proposed_id": [stage.id or None for stage in proposals.values()]}
+            [partner.id for partner in proposals],
+            {"stage_proposed_id": [stage.id or None for stage in proposals.values()]},
         )
-        proposed = {
-            partner.id: self.env._(
-                "This customer qualifies for %s: a customer manager's confirmation is needed.",
-                stage.name,
-            )
-            for partner, stage in proposals.items()
-            if stage
-        }
-        partners.browse(list(proposed))._message_log_batch(proposed)
 
     def _schedule_stage_activities(self):
         """The playbook activities of each customer's (new) stage, created at once."""
@@ -415,7 +416,7 @@ class ResPartner(models.Model):
                         "date_deadline": fields.Date.context_today(self),
                     }
                 )
-        self._create_quiet_activities(values)
+        create_quiet_activities(self, values)
 
     def _write_changed(self, ids, columns):
         """Bulk UPDATE of stored columns, only on rows whose values differ; no ORM side effects.

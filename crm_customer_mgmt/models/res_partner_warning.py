@@ -3,6 +3,7 @@
 from odoo import api, fields, models
 
 from .crm_customer_warning_rule import LIVE
+from .res_partner import USER_GROUP
 from .tools import count_by
 
 
@@ -13,12 +14,15 @@ class ResPartner(models.Model):
 
     annual_sales_target = fields.Float(
         tracking=True,
+        groups=USER_GROUP,
         help="What we mean to sell to this customer this year; the sales-progress warning"
         " compares the year's sales with it.",
     )
-    customer_warning_ids = fields.One2many("crm.customer.warning", "partner_id", string="Warnings")
+    customer_warning_ids = fields.One2many(
+        "crm.customer.warning", "partner_id", string="Warnings", groups=USER_GROUP
+    )
     customer_warning_count = fields.Integer(
-        string="Open Warnings", compute="_compute_customer_warning_count"
+        string="Open Warnings", compute="_compute_customer_warning_count", groups=USER_GROUP
     )
 
     @api.depends("customer_warning_ids.state")

@@ -2,7 +2,8 @@
 
 import json
 
-from odoo.exceptions import ValidationError
+from odoo import SUPERUSER_ID
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
 
@@ -84,3 +85,63 @@ def compute_at_once(records, names):
         field = records._fields[name]
         if field.compute and not field.store:
             field.compute_value(records)
+
+
+# Marks the writes of the pass and of the app's own actions. A Python object, so that no
+# RPC caller can put it in a context.
+_OWNED_WRITE = object()
+OWNED_WRITE_KEY = "crm_customer_mgmt_owned_write"
+
+
+def owned_writer(records):
+    """``records`` allowed to write the fields the app's passes and actions own."""
+    return records.with_context(**{OWNED_WRITE_KEY: _OWNED_WRITE})
+
+
+def is_owned_write(records):
+    """Whether this write comes from the app's own code (or loads a module's data)."""
+    return records.env.context.get(OWNED_WRITE_KEY) is _OWNED_WRITE or is_data_load(records.env)
+
+
+def is_data_load(env):
+    """Whether a module's data files are being loaded (as the superuser)."""
+    return env.su and bool(env.context.get("install_mode"))
+
+
+def refuse_owned_fields(records, names, owned):
+    """Raise a clear AccessError when ``names`` touch ``owned`` fields outside the app's code."""
+    touched = sorted(set(names) & owned)
+    if not touched or is_owned_write(records):
+        return
+    labels = ", ".join(
+        records._fields[name].get_description(records.env)["string"] for name in touched
+    )
+    raise AccessError(
+        records.env._(
+            "%(fields)s of %(model)s cannot be changed directly: the nightly pass and the"
+            " app's actions keep them.",
+            fields=labels,
+            model=records.env["ir.model"]._get(records._name).name,
+        )
+    )
+
+
+def create_quiet_activities(records, values):
+    """Automated activities on ``records``' model (``values`` without it), created at once
+    and without Odoo's assignment mail for each: the passes schedule them by the thousand."""
+    model_id = records.env["ir.model"]._get_id(records._name)
+    return (
+        records.env["mail.activity"]
+        .with_context(mail_activity_quick_update=True)
+        .create([{"res_model_id": model_id, "automated": True, **vals} for vals in values])
+    )
+
+
+def is_supervisor_act(env):
+    """Whether a customer supervisor acts in person: not the superuser, whose groups the
+    portal and payment flows borrow, and not code running as superuser."""
+    return (
+        not env.su
+        and env.uid != SUPERUSER_ID
+        and env.user.has_group("crm_customer_mgmt.group_customer_mgmt_manager")
+    )

@@ -6,6 +6,7 @@ from psycopg2 import IntegrityError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
+from ..models.tools import owned_writer
 from .common import CustomerCardCase
 
 
@@ -97,7 +98,7 @@ class TestCustomerCard(CustomerCardCase):
             {"name": "Wang Lei", "parent_id": self.customer.id}
         )
         with self.assertRefused("cannot be in the future"):
-            self.customer.card_review_date = date(2026, 3, 11)
+            owned_writer(self.customer).card_review_date = date(2026, 3, 11)
         with self.assertRefused("cannot be in the future"):
             contact.birthday = date(2027, 1, 1)
         with self.assertRefused("cannot be in the future"):
