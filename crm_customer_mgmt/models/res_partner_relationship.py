@@ -9,8 +9,8 @@ from odoo.tools import SQL
 
 from ..engine import stages as stage_engine
 from .crm_customer_metrics import INTERRUPT_DAYS
-from .res_partner import MANAGER_GROUP, USER_GROUP
-from .tools import create_quiet_activities, insert_rows, json_values
+from .res_partner import USER_GROUP
+from .tools import create_quiet_activities, insert_rows, is_supervisor_act, json_values
 
 _logger = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ class ResPartner(models.Model):
         return action
 
     def _check_stage_manager(self):
-        if not self.env.user.has_group(MANAGER_GROUP):
+        if not is_supervisor_act(self.env):
             raise AccessError(self.env._("Only customer managers can confirm or set stages."))
 
     # Metrics pass -----------------------------------------------------------------------

@@ -94,6 +94,19 @@ class TestPassOwnedFields(MetricsCase):
             self.customer.credit_score_explanation,
         )
 
+    def test_the_superuser_is_no_supervisor(self):
+        """The portal and payment flows run as the superuser: its groups decide nothing."""
+        owned_writer(self.customer).write(
+            {"credit_recommended_limit": 5000, "stage_proposed_id": self.stage.id}
+        )
+        for action in ("action_apply_recommended_credit_limit", "action_confirm_stage"):
+            with self.subTest(action=action), self.assertRaises(AccessError):
+                getattr(self.customer.sudo(), action)()
+            with self.subTest(action=action), self.assertRaises(AccessError):
+                getattr(self.customer.with_user(self.rep), action)()
+        self.assertEqual(self.customer.sudo().credit_limit, 0)
+        self.assertEqual(self.customer.stage_proposed_id, self.stage)
+
     def test_a_refresh_by_the_rep_still_writes_what_the_pass_owns(self):
         self._pay(self._invoice(self.customer, date(2026, 6, 1), 500), date(2026, 6, 1))
         self.customer.with_user(self.rep).action_refresh_relationship()
