@@ -2,7 +2,7 @@
 # Odoo's tree: ODOO_SRC (default ~/.cache/crm_customer_mgmt/odoo-19.0); database: PGHOST etc.
 # ARGS go to the script: make test ARGS="-k stage", make run ARGS=--dev=xml.
 ARGS ?=
-.PHONY: help setup run test lint fix bench clean-db
+.PHONY: help setup run test lint fix bench i18n clean-db
 
 help:
 	@echo "make setup     find or fetch Odoo 19.0, build .venv, find or start PostgreSQL"
@@ -11,6 +11,7 @@ help:
 	@echo "make lint      ruff and pylint-odoo (OCA's mandatory checks) over the addon"
 	@echo "make fix       let ruff fix and reformat the addon, then lint"
 	@echo "make bench     run scripts/bench.sh"
+	@echo "make i18n      regenerate the .pot from the code and merge it into each .po"
 	@echo "make clean-db  drop crm_demo and its filestore (the next make run recreates it)"
 
 setup:
@@ -31,6 +32,9 @@ fix:
 bench:
 	@test -f scripts/bench.sh || { echo "error: scripts/bench.sh does not exist yet." >&2; exit 1; }
 	bash scripts/bench.sh $(ARGS)
+
+i18n:
+	bash scripts/i18n.sh
 
 clean-db:
 	bash scripts/run.sh --drop
