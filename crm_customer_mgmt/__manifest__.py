@@ -24,6 +24,7 @@
         "wizard/crm_customer_stage_wizard_views.xml",
         "views/res_partner_views.xml",
         "views/crm_credit_views.xml",
+        "views/sale_order_views.xml",
         "wizard/crm_customer_warning_acknowledge_views.xml",
         "views/crm_customer_warning_views.xml",
         "views/crm_customer_holiday_views.xml",
