@@ -17,6 +17,7 @@
         "data/crm_customer_warning_rule_data.xml",
         "data/ir_cron_data.xml",
         "data/mail_template_data.xml",
+        "data/mail_activity_type_data.xml",
         "views/crm_customer_evaluation_criterion_views.xml",
         "views/crm_customer_stage_views.xml",
         "views/crm_customer_stage_history_views.xml",
