@@ -1,11 +1,24 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
-from ..engine.sale_policy import fully_prepaid
+from ..engine.sale_policy import TermLine, fully_prepaid, longest_due_days, softer_terms
 from .res_partner import USER_GROUP
 
 PARTY_FIELDS = ("partner_id", "partner_invoice_id", "partner_shipping_id")
+TERM_FIELDS = {"payment_term_id", "partner_id", "partner_invoice_id"}
 DECISION_ACTIVITY = "crm_customer_mgmt.mail_activity_type_credit_decision"
+
+
+def term_lines(term):
+    """A payment term's lines as the engine compares them."""
+    return [
+        TermLine(
+            line.delay_type,
+            line.nb_days,
+            int(line.days_next_month) if (line.days_next_month or "").isdigit() else 0,
+        )
+        for line in term.line_ids
+    ]
 
 
 class SaleOrder(models.Model):
@@ -53,10 +66,23 @@ class SaleOrder(models.Model):
                 and bool(order._credit_blocking_parties())
             )
 
+    @api.depends("partner_id")
+    def _compute_payment_term_id(self):
+        result = super()._compute_payment_term_id()
+        for order in self:
+            grade_term = order._credit_grade_payment_term()
+            if grade_term and (
+                not order.payment_term_id
+                or softer_terms(term_lines(order.payment_term_id), term_lines(grade_term))
+            ):
+                order.payment_term_id = grade_term
+        return result
+
     @api.model_create_multi
     def create(self, vals_list):
         orders = super().create(vals_list)
         orders.filtered(lambda order: order.state == "sale")._check_credit_grade()
+        orders._check_payment_term_grade()
         return orders
 
     def write(self, vals):
@@ -74,6 +100,8 @@ class SaleOrder(models.Model):
         confirming._check_credit_grade()
         for order, blocked in blocked_before.items():
             order._check_credit_party_switch(blocked)
+        if TERM_FIELDS & vals.keys():
+            self._check_payment_term_grade()
         return result
 
     def action_confirm(self):
@@ -235,3 +263,38 @@ class SaleOrder(models.Model):
         if customer.credit_score_explanation:
             text += "\n" + customer.credit_score_explanation
         return text
+
+    # Payment terms ----------------------------------------------------------------------
+
+    def _credit_grade_payment_term(self):
+        """The strictest terms that the grades of the customer and the invoiced company allow,
+        if any grade sets terms usable in the order's company."""
+        self.ensure_one()
+        parties = (self.partner_id | self.partner_invoice_id).commercial_partner_id.sudo()
+        terms = parties.credit_grade_id.payment_term_id.filtered(
+            lambda term: not term.company_id or term.company_id == self.company_id
+        )
+        if not terms:
+            return terms
+        return min(terms, key=lambda term: longest_due_days(term_lines(term))).sudo(False)
+
+    def _check_payment_term_grade(self):
+        """Refuse terms longer than the grades allow, unless a supervisor sets them (not a
+        constraint: those run as the superuser)."""
+        if self.env["res.users"]._acts_as_credit_supervisor():
+            return
+        for order in self:
+            grade_term = order._credit_grade_payment_term()
+            if grade_term and softer_terms(
+                term_lines(order.payment_term_id), term_lines(grade_term)
+            ):
+                raise ValidationError(order._softer_terms_refusal(grade_term))
+
+    def _softer_terms_refusal(self, grade_term):
+        return self.env._(
+            "The payment terms %(terms)s give %(customer)s longer to pay than its credit"
+            " policy allows (%(allowed)s at most). Only a supervisor can grant longer terms.",
+            terms=self.payment_term_id.display_name or self.env._("(none)"),
+            customer=self.partner_id.commercial_partner_id.display_name,
+            allowed=grade_term.display_name,
+        )

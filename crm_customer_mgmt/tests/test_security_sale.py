@@ -1,6 +1,6 @@
 from odoo import SUPERUSER_ID, Command, fields
-from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from .common import SaleCreditCase
 
@@ -230,6 +230,72 @@ class TestEveryPartyIsChecked(SaleCreditCase):
         order = self._quotation(self.good)
         order.partner_shipping_id = self.blocked_delivery
         self.assertEqual(order.partner_shipping_id, self.blocked_delivery)
+
+
+@tagged("post_install", "-at_install")
+class TestGradePaymentTerms(SaleCreditCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Term = cls.env["account.payment.term"]
+        cls.immediate, cls.net_30, cls.next_month_end = Term.create(
+            [
+                {"name": name, "line_ids": [Command.create({"value": "percent", **line})]}
+                for name, line in (
+                    ("Pay now", {"value_amount": 100, "nb_days": 0}),
+                    ("Net 30", {"value_amount": 100, "nb_days": 30}),
+                    (
+                        "End of next month",
+                        {
+                            "value_amount": 100,
+                            "nb_days": 0,
+                            "delay_type": "days_after_end_of_next_month",
+                        },
+                    ),
+                )
+            ]
+        )
+        cls.grade_d.payment_term_id = cls.immediate
+        cls.grade_a.payment_term_id = cls.net_30
+        (cls.blocked + cls.good).sudo().property_payment_term_id = cls.next_month_end
+
+    def test_new_quotations_get_the_grades_terms(self):
+        with Form(self.env["sale.order"].with_user(self.rep)) as form:
+            form.partner_id = self.good
+            self.assertEqual(form.payment_term_id, self.net_30)
+            form.partner_id = self.blocked
+            self.assertEqual(form.payment_term_id, self.immediate)
+        self.assertEqual(self._quotation(self.good).payment_term_id, self.net_30)
+
+    def test_stricter_terms_of_the_customer_stay(self):
+        self.good.sudo().property_payment_term_id = self.immediate
+        self.assertEqual(self._quotation(self.good).payment_term_id, self.immediate)
+
+    def test_a_rep_cannot_soften_the_terms(self):
+        order = self._quotation(self.good)
+        with self.assertRaises(ValidationError) as caught:
+            with Form(order) as form:
+                form.payment_term_id = self.next_month_end
+        self.assertIn("Only a supervisor can grant longer terms", str(caught.exception))
+        self.assertIn("Net 30", str(caught.exception))
+        with self.assertRaises(ValidationError):
+            order.write({"payment_term_id": self.next_month_end.id})
+        with self.assertRaises(ValidationError):
+            self._quotation(self.good, payment_term_id=self.next_month_end.id)
+        self.assertEqual(order.payment_term_id, self.net_30)
+        order.payment_term_id = self.immediate  # stricter is always fine
+        self.assertEqual(order.payment_term_id, self.immediate)
+
+    def test_a_supervisor_may_soften_the_terms(self):
+        order = self._quotation(self.good, user=self.supervisor)
+        with Form(order) as form:
+            form.payment_term_id = self.next_month_end
+        self.assertEqual(order.payment_term_id, self.next_month_end)
+
+    def test_a_grade_without_terms_changes_nothing(self):
+        self.grade_a.payment_term_id = False
+        order = self._quotation(self.good)
+        self.assertEqual(order.payment_term_id, self.next_month_end)
 
 
 @tagged("post_install", "-at_install")
