@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
-# Installs the addon in a throwaway database, runs every test, drops the database.
-# Fails on any test failure and on any error or warning logged while installing.
+# Installs the addon and its bridge modules in a throwaway database, runs every test, drops
+# the database. Fails on any test failure and on any error or warning logged while installing.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 setup
+
+MODULES=("$ADDON" "${ADDON}_stock")
 
 DB=crm_test_$$
 LOG=$(mktemp -t crm_install.XXXXXX.log)
 cleanup() { "$PY" "$ROOT/scripts/dropdb.py" "$DB" "$CACHE/data/filestore" || true; }
 trap cleanup EXIT
 
-say "installing $ADDON with demo data in the throwaway database $DB"
-odoo -d "$DB" -i "$ADDON" --with-demo --stop-after-init --log-level=warn --logfile="$LOG" --no-http \
-    || { cat "$LOG"; die "installing $ADDON failed (log above)."; }
+say "installing ${MODULES[*]} with demo data in the throwaway database $DB"
+odoo -d "$DB" -i "$(IFS=,; echo "${MODULES[*]}")" --with-demo --stop-after-init --log-level=warn \
+    --logfile="$LOG" --no-http \
+    || { cat "$LOG"; die "installing ${MODULES[*]} failed (log above)."; }
 if grep -E " (WARNING|ERROR|CRITICAL) " "$LOG"; then
-    die "installing $ADDON logged the warnings or errors above."
+    die "installing ${MODULES[*]} logged the warnings or errors above."
 fi
 
-say "running the tests: Odoo cases and plain engine tests (test_engine_*)"
+say "running the tests: Odoo cases, portal routes (HTTP) and plain engine tests (test_engine_*)"
 cd "$ROOT"
-"$PY" -m pytest -p no:cacheprovider --odoo-config="$(odoo_conf)" --odoo-database="$DB" "$@" "$ADDON/tests"
+"$PY" -m pytest -p no:cacheprovider --odoo-config="$(odoo_conf)" --odoo-database="$DB" --odoo-http \
+    "$@" "${MODULES[@]/%//tests}"

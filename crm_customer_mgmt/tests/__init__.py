@@ -6,3 +6,4 @@ from . import test_warnings
 from . import test_care
 from . import test_security_fields
 from . import test_security_records
+from . import test_security_sale

@@ -4,9 +4,11 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import ValidationError
-from odoo.tests import TransactionCase
+from odoo.tests import TransactionCase, new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+from ..models.tools import owned_writer
 
 
 class CustomerCardCase(TransactionCase):
@@ -118,3 +120,79 @@ class MetricsCase(AccountTestInvoicingCommon):
         with freeze_time(today):
             self.Metrics._refresh_partners(partners, today)
         partners.invalidate_recordset()
+
+
+REP = "crm_customer_mgmt.group_customer_mgmt_user,sales_team.group_sale_salesman"
+SUPERVISOR = (
+    "crm_customer_mgmt.group_customer_mgmt_manager,sales_team.group_sale_salesman_all_leads"
+)
+
+
+class SaleCreditCase(MetricsCase):
+    """A rep whose team a supervisor leads, a customer of grade D (it blocks orders) with
+    invoice and delivery addresses, and a customer of grade A."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.grade_d = cls.env.ref("crm_customer_mgmt.credit_grade_d")
+        cls.grade_a = cls.env.ref("crm_customer_mgmt.credit_grade_a")
+        cls.rep = new_test_user(cls.env, login="sale_credit_rep", groups=REP, name="Wu Lei")
+        cls.supervisor = new_test_user(
+            cls.env, login="sale_credit_sup", groups=SUPERVISOR, name="Gao Feng"
+        )
+        cls.leader = new_test_user(
+            cls.env, login="sale_credit_lead", groups=SUPERVISOR, name="Lin Hua"
+        )
+        cls.env["crm.team"].sudo().create(
+            {"name": "East", "user_id": cls.leader.id, "member_ids": [Command.link(cls.rep.id)]}
+        )
+        cls.blocked = cls._graded_customer("Blocked Co.", cls.grade_d, 21.5)
+        cls.blocked_invoice, cls.blocked_delivery = cls.env["res.partner"].create(
+            [
+                {"name": "Blocked Accounts", "type": "invoice", "parent_id": cls.blocked.id},
+                {"name": "Blocked Depot", "type": "delivery", "parent_id": cls.blocked.id},
+            ]
+        )
+        cls.good = cls._graded_customer("Good Co.", cls.grade_a, 75.0)
+
+    @classmethod
+    def _graded_customer(cls, name, grade, score):
+        customer = cls._customer(name)
+        owned_writer(customer).write(
+            {"user_id": cls.rep.id, "credit_grade_id": grade.id, "credit_score": score}
+        )
+        return customer
+
+    def _quotation(self, customer, user=None, **values):
+        return (
+            self.env["sale.order"]
+            .with_user(user or self.rep)
+            .create(
+                {
+                    "partner_id": customer.id,
+                    "order_line": [Command.create({"product_id": self.products[0].id})],
+                    **values,
+                }
+            )
+        )
+
+    def _notes(self, record, text):
+        return record.sudo().message_ids.filtered(lambda message: text in (message.body or ""))
+
+    def _credit_activities(self, order):
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", order._name),
+                    ("res_id", "=", order.id),
+                    (
+                        "activity_type_id",
+                        "=",
+                        self.env.ref("crm_customer_mgmt.mail_activity_type_credit_decision").id,
+                    ),
+                ]
+            )
+        )

@@ -222,7 +222,10 @@ class TestCredit(MetricsCase):
         self.assertEqual(order.state, "sale")
         self.assertFalse(order.credit_grade_warning, "no banner once confirmed")
         self.assertTrue(
-            order.message_ids.filtered(lambda m: "despite credit grade D" in (m.body or ""))
+            order.message_ids.filtered(
+                lambda m: "Confirmed by Gao Feng despite the customer's credit block"
+                in (m.body or "")
+            )
         )
 
     def test_a_good_grade_does_not_block(self):

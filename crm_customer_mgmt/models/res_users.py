@@ -1,0 +1,24 @@
+from odoo import api, models
+
+from .res_partner import MANAGER_GROUP
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    def _is_credit_supervisor(self):
+        """A person who may override the credit policy: an active internal user of the
+        supervisor group, never the superuser (OdooBot), whose groups are the system's."""
+        self.ensure_one()
+        return (
+            self.active
+            and not self.share
+            and not self._is_superuser()
+            and self.has_group(MANAGER_GROUP)
+        )
+
+    @api.model
+    def _acts_as_credit_supervisor(self):
+        """Whether the current action is a supervisor's own act. Portal and payment flows
+        run as the superuser or in sudo: they never override the credit policy."""
+        return not self.env.su and self.env.user._is_credit_supervisor()

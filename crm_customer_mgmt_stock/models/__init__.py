@@ -1,0 +1,2 @@
+from . import crm_credit_grade
+from . import stock_picking
