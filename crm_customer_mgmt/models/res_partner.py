@@ -3,7 +3,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Domain
 
 from ..engine import card as card_engine
-from .tools import check_ranges, is_supervisor_act, owned_writer, refuse_owned_fields
+from .tools import check_ranges, owned_writer, refuse_owned_fields
 
 USER_GROUP = "crm_customer_mgmt.group_customer_mgmt_user"
 MANAGER_GROUP = "crm_customer_mgmt.group_customer_mgmt_manager"
@@ -333,7 +333,7 @@ class ResPartner(models.Model):
             owned_writer(partner).write(
                 {"card_review_date": today, "card_reviewer_id": self.env.uid}
             )
-            if is_supervisor_act(self.env):
+            if self.env["res.users"]._acts_as_customer_supervisor():
                 partner.customer_evaluation_ids._approve()
             partner.message_post(
                 body=self.env._("Customer card reviewed by %s.", self.env.user.name),
@@ -344,7 +344,7 @@ class ResPartner(models.Model):
     def action_approve_evaluation(self):
         """A supervisor approves the evaluation scores on these cards: from now on they count
         toward the credit grade."""
-        if not is_supervisor_act(self.env):
+        if not self.env["res.users"]._acts_as_customer_supervisor():
             raise AccessError(
                 self.env._("Only customer supervisors can approve evaluation scores.")
             )

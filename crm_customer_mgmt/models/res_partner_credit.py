@@ -7,7 +7,7 @@ from odoo.tools import SQL
 from ..engine import card as card_engine
 from ..engine import credit as credit_engine
 from .res_partner import USER_GROUP
-from .tools import compute_at_once, insert_rows, is_supervisor_act
+from .tools import compute_at_once, insert_rows
 
 TRUST_VALUES = {"good": 100.0, "normal": 50.0, "bad": 0.0}
 REPUTATION_CRITERION = "crm_customer_mgmt.criterion_reputation"
@@ -74,7 +74,7 @@ class ResPartner(models.Model):
 
     def action_apply_recommended_credit_limit(self):
         """Copy the recommended limit into Odoo's own partner credit limit (managers only)."""
-        if not is_supervisor_act(self.env):
+        if not self.env["res.users"]._acts_as_customer_supervisor():
             raise AccessError(self.env._("Only customer managers can apply credit limits."))
         for partner in self.commercial_partner_id.filtered("credit_recommended_limit"):
             old = partner.sudo().credit_limit

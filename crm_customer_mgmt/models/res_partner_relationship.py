@@ -10,7 +10,7 @@ from odoo.tools import SQL
 from ..engine import stages as stage_engine
 from .crm_customer_metrics import INTERRUPT_DAYS
 from .res_partner import USER_GROUP
-from .tools import create_quiet_activities, insert_rows, is_supervisor_act, json_values
+from .tools import create_quiet_activities, insert_rows, json_values
 
 _logger = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ class ResPartner(models.Model):
         return action
 
     def _check_stage_manager(self):
-        if not is_supervisor_act(self.env):
+        if not self.env["res.users"]._acts_as_customer_supervisor():
             raise AccessError(self.env._("Only customer managers can confirm or set stages."))
 
     # Metrics pass -----------------------------------------------------------------------

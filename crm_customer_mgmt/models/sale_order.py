@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..engine.sale_policy import TermLine, fully_prepaid, longest_due_days, softer_terms
 from .res_partner import USER_GROUP
@@ -58,7 +58,7 @@ class SaleOrder(models.Model):
     @api.depends(*PARTY_FIELDS, "state")
     @api.depends_context("uid")
     def _compute_credit_confirm_blocked(self):
-        supervisor = self.env["res.users"]._acts_as_credit_supervisor()
+        supervisor = self.env["res.users"]._acts_as_customer_supervisor()
         for order in self:
             order.credit_confirm_blocked = (
                 not supervisor
@@ -80,12 +80,14 @@ class SaleOrder(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._check_party_access(vals_list)
         orders = super().create(vals_list)
         orders.filtered(lambda order: order.state == "sale")._check_credit_grade()
         orders._check_payment_term_grade()
         return orders
 
     def write(self, vals):
+        self._check_party_access([vals])
         # every path to a confirmed order writes its state: button, portal, RPC, copies
         confirming = self.browse()
         if vals.get("state") == "sale":
@@ -103,6 +105,19 @@ class SaleOrder(models.Model):
         if TERM_FIELDS & vals.keys():
             self._check_payment_term_grade()
         return result
+
+    def _check_party_access(self, vals_list):
+        """Orders only for customers the user may read: record rules check the order, not
+        the customer it names, whose name the order would then show."""
+        ids = {vals[name] for vals in vals_list for name in PARTY_FIELDS if vals.get(name)}
+        if not ids or self.env.su:
+            return
+        try:
+            self.env["res.partner"].browse(ids).check_access("read")
+        except AccessError as error:
+            raise AccessError(
+                self.env._("You can only make orders for customers whose card you may read.")
+            ) from error
 
     def action_confirm(self):
         # the portal and payment flows confirm as the superuser: a blocked quotation that is
@@ -157,7 +172,7 @@ class SaleOrder(models.Model):
         blocked = self.filtered(lambda order: order._credit_blocking_parties())
         prepaid = blocked.filtered(lambda order: order._credit_prepaid())
         overridden = blocked - prepaid
-        if overridden and not self.env["res.users"]._acts_as_credit_supervisor():
+        if overridden and not self.env["res.users"]._acts_as_customer_supervisor():
             raise UserError(overridden[0]._credit_block_refusal())
         blocked.activity_feedback([DECISION_ACTIVITY])
         prepaid._post_credit_note(
@@ -172,7 +187,7 @@ class SaleOrder(models.Model):
         added = self._credit_blocking_parties() - blocked_before
         if not added:
             return
-        if not self.env["res.users"]._acts_as_credit_supervisor():
+        if not self.env["res.users"]._acts_as_customer_supervisor():
             raise UserError(
                 self.env._(
                     "%(party)s cannot become the customer, invoice or delivery address of the"
@@ -223,7 +238,7 @@ class SaleOrder(models.Model):
         else the user in charge of unowned customers."""
         customer = self._credit_blocking_parties()[:1]
         leader = customer.card_owner_id.sale_team_id.user_id
-        if leader and leader._is_credit_supervisor():
+        if leader and leader._is_customer_supervisor():
             return leader
         return self.env["res.partner"]._unowned_responsible()
 
@@ -235,7 +250,7 @@ class SaleOrder(models.Model):
         supervisors = (
             self.env.ref("crm_customer_mgmt.group_customer_mgmt_manager")
             .sudo()
-            .all_user_ids.filtered(lambda user: user._is_credit_supervisor())
+            .all_user_ids.filtered(lambda user: user._is_customer_supervisor())
         )
         return ", ".join(supervisors.mapped("name")) or self.env._("none defined")
 
@@ -281,7 +296,7 @@ class SaleOrder(models.Model):
     def _check_payment_term_grade(self):
         """Refuse terms longer than the grades allow, unless a supervisor sets them (not a
         constraint: those run as the superuser)."""
-        if self.env["res.users"]._acts_as_credit_supervisor():
+        if self.env["res.users"]._acts_as_customer_supervisor():
             return
         for order in self:
             grade_term = order._credit_grade_payment_term()

@@ -2,7 +2,6 @@
 
 import json
 
-from odoo import SUPERUSER_ID
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
@@ -134,14 +133,4 @@ def create_quiet_activities(records, values):
         records.env["mail.activity"]
         .with_context(mail_activity_quick_update=True)
         .create([{"res_model_id": model_id, "automated": True, **vals} for vals in values])
-    )
-
-
-def is_supervisor_act(env):
-    """Whether a customer supervisor acts in person: not the superuser, whose groups the
-    portal and payment flows borrow, and not code running as superuser."""
-    return (
-        not env.su
-        and env.uid != SUPERUSER_ID
-        and env.user.has_group("crm_customer_mgmt.group_customer_mgmt_manager")
     )

@@ -2,7 +2,8 @@ from odoo import SUPERUSER_ID, Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 
-from .common import SaleCreditCase
+from ..models.tools import owned_writer
+from .common import REP, SaleCreditCase
 
 # a 1x1 PNG, as the portal's signature pad sends it
 SIGNATURE = (
@@ -70,12 +71,12 @@ class TestSuperuserIsNoSupervisor(SaleCreditCase):
         root = self.env.ref("base.user_root")
         group = self.env.ref("crm_customer_mgmt.group_customer_mgmt_manager")
         self.assertNotIn(root, group.user_ids)
-        self.assertFalse(root._is_credit_supervisor())
-        self.assertTrue(self.supervisor._is_credit_supervisor())
+        self.assertFalse(root._is_customer_supervisor())
+        self.assertTrue(self.supervisor._is_customer_supervisor())
         Users = self.env["res.users"]
-        self.assertTrue(Users.with_user(self.supervisor)._acts_as_credit_supervisor())
-        self.assertFalse(Users.with_user(self.supervisor).sudo()._acts_as_credit_supervisor())
-        self.assertFalse(Users.with_user(SUPERUSER_ID)._acts_as_credit_supervisor())
+        self.assertTrue(Users.with_user(self.supervisor)._acts_as_customer_supervisor())
+        self.assertFalse(Users.with_user(self.supervisor).sudo()._acts_as_customer_supervisor())
+        self.assertFalse(Users.with_user(SUPERUSER_ID)._acts_as_customer_supervisor())
 
     def test_portal_signature_leaves_a_blocked_quotation_to_a_supervisor(self):
         order = self._quotation(self.blocked, require_signature=True, require_payment=False)
@@ -233,6 +234,37 @@ class TestEveryPartyIsChecked(SaleCreditCase):
 
 
 @tagged("post_install", "-at_install")
+class TestOrdersForOwnCustomers(SaleCreditCase):
+    """A rep makes orders only for customers whose card he may read."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other_rep = new_test_user(cls.env, login="sale_other_rep", groups=REP)
+        cls.theirs = cls._customer("Their Co.")
+        cls.theirs.user_id = cls.other_rep
+
+    def test_no_quotation_for_another_reps_customer(self):
+        Order = self.env["sale.order"].with_user(self.rep)
+        with self.assertRaisesRegex(AccessError, "customers whose card you may read"):
+            Order.create({"partner_id": self.theirs.id})
+        self.assertFalse(self.env["sale.order"].search([("partner_id", "=", self.theirs.id)]))
+
+    def test_no_repointing_an_order_to_another_reps_customer(self):
+        order = self._quotation(self.good)
+        for field in ("partner_id", "partner_invoice_id", "partner_shipping_id"):
+            with self.subTest(field=field), self.assertRaises(AccessError):
+                order.write({field: self.theirs.id})
+        self.assertEqual(order.partner_id, self.good)
+
+    def test_the_owner_and_a_supervisor_still_can(self):
+        Order = self.env["sale.order"]
+        orders = Order.with_user(self.other_rep).create({"partner_id": self.theirs.id})
+        orders |= Order.with_user(self.supervisor).create({"partner_id": self.theirs.id})
+        self.assertEqual(orders.partner_id, self.theirs)
+
+
+@tagged("post_install", "-at_install")
 class TestGradePaymentTerms(SaleCreditCase):
     @classmethod
     def setUpClass(cls):
@@ -303,7 +335,7 @@ class TestGradeOffThePortal(SaleCreditCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.blocked.sudo().credit_score_explanation = "Zeta explanation of the score"
+        owned_writer(cls.blocked).credit_score_explanation = "Zeta explanation of the score"
         cls.grade_d.policy = "Zeta policy: cash in advance"
         cls.portal_user = new_test_user(
             cls.env, login="blocked_portal", groups="base.group_portal", name="Blocked Buyer"
@@ -357,7 +389,7 @@ class TestPortalRoutes(HttpCase):
         cls.customer = cls.env["res.partner"].create(
             {"name": "Zeta Trading", "is_company": True, "email": "zeta@example.com"}
         )
-        cls.customer.sudo().write(
+        owned_writer(cls.customer).write(
             {
                 "credit_grade_id": cls.grade.id,
                 "credit_score": 13.7,

@@ -8,7 +8,7 @@ class StockPicking(models.Model):
     def _action_done(self):
         # every validation ends here: the button, its wizards, other modules
         held = self.filtered(lambda picking: picking._credit_holding_parties())
-        if held and not self.env["res.users"]._acts_as_credit_supervisor():
+        if held and not self.env["res.users"]._acts_as_customer_supervisor():
             raise UserError(held[0]._credit_hold_refusal())
         result = super()._action_done()
         for picking in held:
