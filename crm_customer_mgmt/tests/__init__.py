@@ -11,3 +11,4 @@ from . import test_engine_credit
 from . import test_engine_ranking
 from . import test_engine_stages
 from . import test_engine_warnings
+from . import test_engine_imports
