@@ -16,6 +16,6 @@ if grep -E " (WARNING|ERROR|CRITICAL) " "$LOG"; then
     die "installing $ADDON logged the warnings or errors above."
 fi
 
-say "running the tests: Odoo cases and plain engine tests (test_engine_*)"
+say "running the tests: Odoo test cases, the DB-less engine ones (test_engine_*) included"
 cd "$ROOT"
 "$PY" -m pytest -p no:cacheprovider --odoo-config="$(odoo_conf)" --odoo-database="$DB" "$@" "$ADDON/tests"
