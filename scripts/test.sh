@@ -19,7 +19,7 @@ if grep -E " (WARNING|ERROR|CRITICAL) " "$LOG"; then
     die "installing ${MODULES[*]} logged the warnings or errors above."
 fi
 
-say "running the tests: Odoo cases, portal routes (HTTP) and plain engine tests (test_engine_*)"
+say "running the tests: Odoo test cases (the DB-less engine ones included) and portal routes (HTTP)"
 cd "$ROOT"
 "$PY" -m pytest -p no:cacheprovider --odoo-config="$(odoo_conf)" --odoo-database="$DB" --odoo-http \
     "$@" "${MODULES[@]/%//tests}"

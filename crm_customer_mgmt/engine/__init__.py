@@ -1,1 +1,2 @@
-"""Pure customer-management logic: no Odoo import, testable with plain pytest."""
+"""Pure customer-management logic: no Odoo import (tests/test_engine_imports.py checks it),
+tested without a database."""

@@ -49,6 +49,9 @@ class TestCardAccess(CustomerCardCase):
         self.assertEqual(card.liquid_asset_ratio, 42)
         card.write({"customer_type": "loyal", "net_profit_margin": 8})
         card.action_mark_card_reviewed()
+        card.invalidate_recordset()
+        self.assertEqual(card.customer_type, "loyal")
+        self.assertEqual(card.net_profit_margin, 8)
         self.assertEqual(self.customer_a.card_reviewer_id, self.rep_a)
 
     def test_rep_cannot_read_another_reps_card_or_contacts(self):
@@ -63,6 +66,7 @@ class TestCardAccess(CustomerCardCase):
             self.contact_b.with_user(self.rep_a).read(["native_place"])
         with self.assertRaises(AccessError):
             self.customer_b.with_user(self.rep_a).write({"customer_type": "potential"})
+        self.assertFalse(self.customer_b.customer_type)
 
     def test_card_owner_shares_the_card(self):
         self.customer_b.card_owner_id = self.rep_a
@@ -98,6 +102,8 @@ class TestCardAccess(CustomerCardCase):
             self.crit_network.with_user(self.rep_a).weight = 10
         with self.assertRaises(AccessError):
             self.env["res.config.settings"].with_user(self.rep_a).create({}).execute()
+        self.assertEqual(self.crit_network.weight, 50)
+        self.assertFalse(Criterion.sudo().search([("name", "=", "Price discipline")]))
 
     def test_manager_reads_all_and_configures(self):
         Partner = self.env["res.partner"].with_user(self.manager)

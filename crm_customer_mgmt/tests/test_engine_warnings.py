@@ -1,4 +1,4 @@
-import pytest
+from odoo.tests import BaseCase, tagged
 
 from ..engine.warnings import METRICS, holds, read
 
@@ -25,62 +25,88 @@ BASE = {
     "cost_to_serve": 150.0,
 }
 
+# what each metric reads on the base facts: its value and its words
+BASE_READINGS = {
+    "overdue_amount": (0.0, "overdue 0"),
+    "overdue_days": (0, "oldest overdue 0 days"),
+    "days_since_last_order": (12, "last order 12 days ago"),
+    "sales_change_pct": (-50.0, "sales 2,000 → 1,000 (-50.0%)"),
+    "months_declining": (
+        3,
+        "orders fell 3 months running: 2,500 → 2,000 → 1,600 → 300; lines 5 → 2",
+    ),
+    "lines_dropped": (3, "product lines 5 → 2"),
+    "share_of_wallet": (40.0, "share of wallet 40.0%"),
+    "share_change": (-15.0, "share of wallet 55.0% → 40.0% (-15.0 points)"),
+    "stage_regressed": (0, ""),
+    "credit_limit_usage": (None, ""),
+    "credit_downgraded": (0, ""),
+    "days_since_review": (None, "never reviewed"),
+    "card_completeness": (60, "card 60% complete"),
+    "key_contact_changed": (0, ""),
+    "target_progress_pct": (None, ""),
+    "cost_to_serve_pct": (15.0, "cost to serve 150 on sales 1,000 (15.0%)"),
+}
+
 
 def facts(**changes):
     return {**BASE, **changes}
 
 
-def test_every_metric_reads_the_base_facts():
-    assert len(METRICS) == 16
-    for key in METRICS:
-        read(key, BASE)  # none raises on ordinary facts
+@tagged("post_install", "-at_install")
+class TestEngineWarnings(BaseCase):
+    def test_every_metric_reads_the_base_facts(self):
+        self.assertEqual(sorted(METRICS), sorted(BASE_READINGS))
+        for key, (value, words) in BASE_READINGS.items():
+            with self.subTest(metric=key):
+                reading = read(key, BASE)
+                self.assertEqual((reading.value, reading.words()), (value, words))
 
+    def test_the_declining_dealer(self):
+        reading = read("months_declining", BASE)
+        self.assertEqual(reading.value, 3)
+        self.assertEqual(
+            reading.words(),
+            "orders fell 3 months running: 2,500 → 2,000 → 1,600 → 300; lines 5 → 2",
+        )
+        self.assertEqual(read("lines_dropped", BASE).value, 3)
 
-def test_the_declining_dealer():
-    reading = read("months_declining", BASE)
-    assert reading.value == 3
-    assert (
-        reading.words() == "orders fell 3 months running: 2,500 → 2,000 → 1,600 → 300; lines 5 → 2"
-    )
-    assert read("lines_dropped", BASE).value == 3
+    def test_decline_stops_at_the_first_rise(self):
+        for series, months in [([100.0, 900.0, 800.0], 1), ([100.0, 200.0], 0), ([], 0)]:
+            with self.subTest(series=series):
+                self.assertEqual(
+                    read("months_declining", facts(monthly_sales=series)).value, months
+                )
 
+    def test_metric_values(self):
+        for key, changes, value in [
+            ("sales_change_pct", {}, -50.0),
+            ("sales_change_pct", {"sales_prev": 0.0}, None),
+            ("share_change", {}, -15.0),
+            ("share_change", {"share_prev": None}, None),
+            ("cost_to_serve_pct", {}, 15.0),
+            ("cost_to_serve_pct", {"sales": 0.0}, 100.0),
+            ("target_progress_pct", {"annual_target": 10000.0, "sales_ytd": 2500.0}, 50.0),
+            ("target_progress_pct", {}, None),
+            ("days_since_review", {}, None),
+            ("stage_regressed", {"stage_fell": "Development"}, 1),
+            ("credit_downgraded", {"grade_change": "A → C"}, 1),
+            ("key_contact_changed", {"key_contact_changes": ["Sun Li left"]}, 1),
+        ]:
+            with self.subTest(metric=key, changes=changes):
+                self.assertEqual(read(key, facts(**changes)).value, value)
 
-def test_decline_stops_at_the_first_rise():
-    assert read("months_declining", facts(monthly_sales=[100.0, 900.0, 800.0])).value == 1
-    assert read("months_declining", facts(monthly_sales=[100.0, 200.0])).value == 0
-    assert read("months_declining", facts(monthly_sales=[])).value == 0
+    def test_words_are_translatable_templates(self):
+        reading = read("share_change", BASE)
+        self.assertEqual(
+            reading.template, "share of wallet %(before)s%% → %(after)s%% (%(change)s points)"
+        )
+        self.assertEqual(reading.words(), "share of wallet 55.0% → 40.0% (-15.0 points)")
+        translated = reading.words(lambda template, **params: "T:" + template % params)
+        self.assertEqual(translated, "T:share of wallet 55.0% → 40.0% (-15.0 points)")
 
-
-@pytest.mark.parametrize(
-    ("key", "changes", "value"),
-    [
-        ("sales_change_pct", {}, -50.0),
-        ("sales_change_pct", {"sales_prev": 0.0}, None),
-        ("share_change", {}, -15.0),
-        ("share_change", {"share_prev": None}, None),
-        ("cost_to_serve_pct", {}, 15.0),
-        ("cost_to_serve_pct", {"sales": 0.0}, 100.0),
-        ("target_progress_pct", {"annual_target": 10000.0, "sales_ytd": 2500.0}, 50.0),
-        ("target_progress_pct", {}, None),
-        ("days_since_review", {}, None),
-        ("stage_regressed", {"stage_fell": "Development"}, 1),
-        ("credit_downgraded", {"grade_change": "A → C"}, 1),
-        ("key_contact_changed", {"key_contact_changes": ["Sun Li left"]}, 1),
-    ],
-)
-def test_metric_values(key, changes, value):
-    assert read(key, facts(**changes)).value == value
-
-
-def test_words_are_translatable_templates():
-    reading = read("share_change", BASE)
-    assert reading.template == "share of wallet %(before)s%% → %(after)s%% (%(change)s points)"
-    assert reading.words() == "share of wallet 55.0% → 40.0% (-15.0 points)"
-    assert reading.words(lambda template, **params: "T:" + template % params).startswith("T:")
-
-
-def test_holds():
-    assert holds(">=", 3, 3)
-    assert not holds(">", 3, 3)
-    assert holds("<", -50, -30)
-    assert not holds("<", None, 10), "an unmeasured value never raises a warning"
+    def test_holds(self):
+        self.assertTrue(holds(">=", 3, 3))
+        self.assertFalse(holds(">", 3, 3))
+        self.assertTrue(holds("<", -50, -30))
+        self.assertFalse(holds("<", None, 10), "an unmeasured value never raises a warning")

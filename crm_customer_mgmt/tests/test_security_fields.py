@@ -159,7 +159,10 @@ class TestAssessmentsStayWithTheApp(MetricsCase):
         names = set(views["models"]["res.partner"]["fields"])
         self.assertFalse(names & set(self.ASSESSMENTS))
         ours = {name for name in names if Partner._fields[name]._module == "crm_customer_mgmt"}
-        self.customer.with_user(self.clerk).web_read({name: {} for name in ours})
+        # what those views show of ours, the clerk may read: opening them does not fail
+        rows = self.customer.with_user(self.clerk).web_read({name: {} for name in ours})
+        self.assertEqual([row["id"] for row in rows], self.customer.ids)
+        self.assertEqual(set(rows[0]) - {"id"}, ours)
 
     def test_grade_and_stage_changes_stay_off_the_chatter(self):
         customer = self._customer("Chatty Co.")
