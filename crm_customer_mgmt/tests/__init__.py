@@ -4,3 +4,4 @@ from . import test_metrics_pass
 from . import test_credit
 from . import test_warnings
 from . import test_care
+from . import test_security_config
