@@ -18,7 +18,9 @@ class ResPartner(models.Model):
 
     _inherit = "res.partner"
 
-    credit_grade_id = fields.Many2one("crm.credit.grade", index=True, copy=False, readonly=True)
+    credit_grade_id = fields.Many2one(
+        "crm.credit.grade", index=True, copy=False, readonly=True, ondelete="restrict"
+    )
     credit_score = fields.Float(digits=(5, 1), copy=False, readonly=True, aggregator="avg")
     credit_score_explanation = fields.Text(copy=False, readonly=True)
     credit_no_history = fields.Boolean(

@@ -1,6 +1,7 @@
 from datetime import date
 
-from odoo.exceptions import ValidationError
+from odoo import Command
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from .common import MetricsCase
@@ -35,3 +36,47 @@ class TestSecurityConfig(MetricsCase):
         self.assertEqual(self.stable.sequence, 30)
         self.stable.sequence = 35  # still between Initial and Strategic
         self.assertEqual(self.stable.sequence, 35)
+
+    # Credit grades ----------------------------------------------------------------------
+
+    def _holder(self):
+        self.customer.sudo().write(
+            {"user_id": self.rep.id, "credit_grade_id": self.watch.id, "credit_score": 31}
+        )
+        return self.customer
+
+    def test_a_held_grade_cannot_be_deleted(self):
+        customer = self._holder()
+        with self.assertRaises(UserError) as caught:
+            self.watch.unlink()
+        self.assertIn("Watch is held by 1 customers", str(caught.exception))
+        self.assertIn("archive it instead", str(caught.exception))
+        self.assertTrue(self.watch.exists())
+        self.assertEqual(customer.credit_grade_id, self.watch)
+        self.assertTrue(customer.credit_blocks_orders, "its policy still applies")
+        spare = self.env["crm.credit.grade"].create({"name": "Spare", "min_score": 35})
+        spare.unlink()
+        self.assertFalse(spare.exists(), "a grade nobody holds can go")
+
+    def test_an_archived_grade_binds_its_customers_until_the_next_pass(self):
+        customer = self._holder()
+        self.watch.active = False
+        self.assertEqual(customer.credit_grade_id, self.watch)
+        order = (
+            self.env["sale.order"]
+            .with_user(self.rep)
+            .create(
+                {
+                    "partner_id": customer.id,
+                    "order_line": [Command.create({"product_id": self.products[0].id})],
+                }
+            )
+        )
+        with self.assertRaises(UserError):
+            order.action_confirm()
+        self.assertEqual(order.state, "draft")
+        self._pass(customer, TODAY)
+        self.assertTrue(customer.credit_grade_id.active, "regraded among the active grades")
+        self.assertNotEqual(customer.credit_grade_id, self.watch)
+        self.watch.unlink()  # held by nobody now
+        self.assertFalse(self.watch.exists())
