@@ -80,3 +80,13 @@ class TestSecurityConfig(MetricsCase):
         self.assertNotEqual(customer.credit_grade_id, self.watch)
         self.watch.unlink()  # held by nobody now
         self.assertFalse(self.watch.exists())
+
+    # Partner fields ---------------------------------------------------------------------
+
+    def test_negative_annual_sales_target_is_refused(self):
+        with self.assertRaises(ValidationError) as caught:
+            self.customer.annual_sales_target = -50000
+        self.assertIn("cannot be negative", str(caught.exception))
+        self.assertEqual(self.customer.annual_sales_target, 0)
+        self.customer.annual_sales_target = 120000
+        self.assertEqual(self.customer.annual_sales_target, 120000)
