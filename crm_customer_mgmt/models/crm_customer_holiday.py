@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-CARE_DAYS_PARAM = ("crm_customer_mgmt.care_reminder_days", 7)
+from .settings import CARE_DAYS, get_setting
 
 
 def schedule_once(record, summary, user, deadline):
@@ -32,10 +32,7 @@ class CrmCustomerHoliday(models.Model):
     @api.model
     def _cron_care_reminders(self):
         """Activities for card owners ahead of contacts' birthdays, memorable dates, holidays."""
-        Metrics = self.env["crm.customer.metrics"]
-        ahead = fields.Date.context_today(self) + timedelta(
-            days=Metrics._get_param(CARE_DAYS_PARAM)
-        )
+        ahead = fields.Date.context_today(self) + timedelta(days=get_setting(self.env, CARE_DAYS))
         self._remind_contacts(ahead)
         self._remind_holidays(ahead)
 

@@ -9,6 +9,16 @@ from odoo import api, fields, models
 from odoo.tools import SQL, split_every
 
 from ..engine import ranking
+from .settings import (
+    ABC_A,
+    ABC_B,
+    METRICS_CURSOR,
+    PERIOD_DAYS,
+    TIER_KEY,
+    TIER_ORDINARY,
+    TIER_VIP,
+    get_setting,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -19,16 +29,7 @@ def _days(since, today):
 
 BATCH_SIZE = 20000
 PERIODS_PER_QUERY = 1000  # more wallet periods per query lead the planner off the index
-CURSOR_PARAM = "crm_customer_mgmt.metrics_cursor"
-
-# Settings of the pass: (ir.config_parameter key, default)
-PERIOD_DAYS = ("crm_customer_mgmt.metrics_period_days", 90)
-INTERRUPT_DAYS = ("crm_customer_mgmt.interrupt_after_days", 180)
-ABC_A = ("crm_customer_mgmt.abc_a_share", 80.0)
-ABC_B = ("crm_customer_mgmt.abc_b_share", 95.0)
-TIER_VIP = ("crm_customer_mgmt.tier_vip_share", 1.0)
-TIER_KEY = ("crm_customer_mgmt.tier_key_share", 4.0)
-TIER_ORDINARY = ("crm_customer_mgmt.tier_ordinary_share", 15.0)
+CURSOR_PARAM = METRICS_CURSOR.key
 
 # Columns measured per customer with their SQL type, in the order of the aggregate query.
 MEASURES = {
@@ -116,7 +117,7 @@ class CrmCustomerMetrics(models.Model):
         cron._commit_progress()
 
     def _ids_to_refresh(self, today):
-        day, _sep, last = (self._get_param((CURSOR_PARAM, "")) or "").partition(":")
+        day, last = get_setting(self.env, METRICS_CURSOR)
         if day == str(today) and last == "done":
             return []
         domain = self._customer_domain()
@@ -194,7 +195,7 @@ class CrmCustomerMetrics(models.Model):
         # than running them, and their sorts spill to disk with the default work_mem
         self.env.cr.execute("SET LOCAL jit = off")
         self.env.cr.execute("SET LOCAL work_mem = '64MB'")
-        period = timedelta(days=self._get_param(PERIOD_DAYS))
+        period = timedelta(days=get_setting(self.env, PERIOD_DAYS))
         cur_start, prev_start = (
             today - period + timedelta(days=1),
             today - 2 * period + timedelta(days=1),
@@ -445,13 +446,12 @@ class CrmCustomerMetrics(models.Model):
             )
         )
         revenues = dict(rows)
-        classes = ranking.abc_classes(revenues, self._get_param(ABC_A), self._get_param(ABC_B))
-        tiers = ranking.value_tiers(
-            revenues,
-            self._get_param(TIER_VIP),
-            self._get_param(TIER_KEY),
-            self._get_param(TIER_ORDINARY),
+        a, b, vip, key, ordinary = (
+            get_setting(self.env, setting)
+            for setting in (ABC_A, ABC_B, TIER_VIP, TIER_KEY, TIER_ORDINARY)
         )
+        classes = ranking.abc_classes(revenues, a, b)
+        tiers = ranking.value_tiers(revenues, vip, key, ordinary)
         return {pid: (classes[pid], tiers[pid]) for pid in revenues}
 
     # Facts for the warning rules --------------------------------------------------------
@@ -619,9 +619,3 @@ class CrmCustomerMetrics(models.Model):
                 continue  # a new customer's first contacts are no change
             result.setdefault(contact.parent_id.id, []).append(words)
         return result
-
-    @api.model
-    def _get_param(self, setting):
-        key, default = setting
-        value = self.env["ir.config_parameter"].sudo().get_param(key)
-        return type(default)(value) if value else default

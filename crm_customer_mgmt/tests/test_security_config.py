@@ -1,9 +1,15 @@
 from datetime import date
+from unittest.mock import patch
+
+from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL
 
+from ..models import settings
+from ..models.settings import get_setting
 from .common import MetricsCase
 
 TODAY = date(2026, 6, 30)
@@ -90,3 +96,86 @@ class TestSecurityConfig(MetricsCase):
         self.assertEqual(self.customer.annual_sales_target, 0)
         self.customer.annual_sales_target = 120000
         self.assertEqual(self.customer.annual_sales_target, 120000)
+
+    # Settings ---------------------------------------------------------------------------
+
+    def test_bad_settings_are_refused_when_written_directly(self):
+        cases = [
+            (settings.PERIOD_DAYS, "abc", "a whole number from 7 to 366"),
+            (settings.PERIOD_DAYS, "3", "a whole number from 7 to 366"),
+            (settings.ABC_A, "nan", "a number from 0 to 100"),
+            (settings.CARE_DAYS, "1e3", "a whole number from 0 to 60"),
+            (settings.UNOWNED_RESPONSIBLE, "admin", "the id of a record"),
+            (settings.COMPLETENESS_FIELDS, "phone,password", "card field names"),
+            (settings.METRICS_CURSOR, "yesterday:12", "a date and the last customer"),
+        ]
+        self.Params.set_param(settings.PERIOD_DAYS.key, "30")
+        for setting, value, message in cases:
+            with self.subTest(key=setting.key, value=value):
+                with self.assertRaises(ValidationError) as caught:
+                    self.Params.set_param(setting.key, value)
+                self.assertIn(message, str(caught.exception))
+                self.assertIn(f"not “{value}”", str(caught.exception))
+        param = self.Params.search([("key", "=", settings.PERIOD_DAYS.key)])
+        with self.assertRaises(ValidationError):
+            param.write({"value": "90 days"})
+        with self.assertRaises(ValidationError):
+            self.Params.create({"key": settings.INTERRUPT_DAYS.key, "value": "-1"})
+        with self.assertRaises(ValidationError):
+            self.Params.create({"key": "other", "value": "abc"}).key = settings.ABC_B.key
+        self.assertEqual(self.Params.get_param(settings.PERIOD_DAYS.key), "30")
+        self.assertFalse(self.Params.get_param(settings.INTERRUPT_DAYS.key))
+        self.Params.set_param("some.other.key", "abc")  # not ours: not checked
+
+    def test_settings_form_refuses_out_of_range(self):
+        with self.assertRaises(ValidationError) as caught:
+            self.env["res.config.settings"].create({"care_reminder_days": 61})
+        self.assertIn("between 0 and 60, not 61", str(caught.exception))
+
+    def _store_raw(self, setting, value):
+        """A value stored behind the checks' back (SQL, an older version)."""
+        self.env.execute_query(
+            SQL(
+                "INSERT INTO ir_config_parameter (key, value) VALUES (%s, %s)"
+                " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                setting.key,
+                value,
+            )
+        )
+        self.env.registry.clear_cache("stable")
+
+    def test_a_bad_stored_setting_falls_back_with_one_warning(self):
+        self._store_raw(settings.PERIOD_DAYS, "abc")
+        self._store_raw(settings.ABC_A, "80%")
+        self._store_raw(settings.METRICS_CURSOR, "2026-06-30:oops")
+        with (
+            patch.object(settings, "_warned", set()),
+            self.assertLogs("odoo.addons.crm_customer_mgmt.models.settings", "WARNING") as logs,
+        ):
+            self.assertEqual(get_setting(self.env, settings.PERIOD_DAYS), 90)
+            self.assertEqual(get_setting(self.env, settings.PERIOD_DAYS), 90)
+            self._invoice(self.customer, date(2026, 5, 1), 100)
+            self._pass(self.customer, TODAY)  # reads the period: no crash
+            with freeze_time(TODAY):
+                self.env["crm.customer.metrics"].sudo()._ranks()
+                todo = self.env["crm.customer.metrics"].sudo()._ids_to_refresh(TODAY)
+        self.assertEqual(self.customer.last_order_date, date(2026, 5, 1))
+        self.assertIn(self.customer.id, todo, "a bad cursor restarts the day's pass")
+        period_warnings = [line for line in logs.output if settings.PERIOD_DAYS.key in line]
+        self.assertEqual(len(period_warnings), 1, "one warning per bad value")
+        self.assertIn("'abc'", period_warnings[0])
+        values = self.env["res.config.settings"].default_get(["metrics_period_days"])
+        self.assertEqual(values["metrics_period_days"], 90, "Settings show the value in use")
+
+    def test_settings_are_declared_once(self):
+        fields = self.env["res.config.settings"]._fields
+        for name, setting in (
+            ("metrics_period_days", settings.PERIOD_DAYS),
+            ("care_reminder_days", settings.CARE_DAYS),
+            ("card_stale_days", settings.CARD_STALE_DAYS),
+            ("abc_a_share", settings.ABC_A),
+            ("unowned_responsible_id", settings.UNOWNED_RESPONSIBLE),
+        ):
+            self.assertEqual(fields[name].config_parameter, setting.key)
+        self.Params.set_param(settings.CARD_STALE_DAYS.key, "30")
+        self.assertEqual(self.env["res.partner"]._card_stale_days(), 30)
