@@ -1,12 +1,14 @@
 import logging
 
 from psycopg2 import IntegrityError
+from psycopg2.errors import QueryCanceled
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import safe_eval
+from odoo.tools import SQL
 
+from ..engine import scope as scope_engine
 from ..engine import warnings as warning_engine
 from .res_partner import MANAGER_GROUP
 from .tools import check_ranges, count_by
@@ -45,6 +47,7 @@ THRESHOLD_RANGES = {
 }
 DEFAULT_THRESHOLD_RANGE = (0, 1e9)
 LIVE = [("state", "in", ("open", "acknowledged"))]
+SCOPE_TIMEOUT_MS = 10_000  # longest a rule's scope may take to search
 
 
 class CrmCustomerWarningRule(models.Model):
@@ -112,17 +115,14 @@ class CrmCustomerWarningRule(models.Model):
 
     @api.constrains("partner_domain")
     def _check_partner_domain(self):
+        """Parsed as literals and compiled to SQL, not run: saving costs no search."""
         for rule in self:
             try:
-                self.env["res.partner"].search_count(rule._scope(), limit=1)
-            except Exception as error:
-                raise ValidationError(
-                    self.env._(
-                        "The scope of rule %(rule)s is not a valid filter on customers: %(error)s",
-                        rule=rule.name,
-                        error=error,
-                    )
-                ) from error
+                self.env["res.partner"]._search(rule._scope())
+            except UserError as error:
+                raise ValidationError(error.args[0]) from None
+            except (ValueError, TypeError, KeyError) as error:
+                raise ValidationError(rule._scope_message(error)) from None
 
     def write(self, vals):
         if {"threshold", "partner_domain", "max_new_warnings", "metric", "operator"} & set(vals):
@@ -177,15 +177,73 @@ class CrmCustomerWarningRule(models.Model):
             )
 
     def _scope(self):
-        domain = safe_eval.safe_eval(self.partner_domain or "[]", {"uid": self.env.uid})
-        return Domain.AND([self.env["crm.customer.metrics"]._customer_domain(), Domain(domain)])
+        """The rule's customers as a domain: the scope read as literals (never evaluated)
+        within the customers the pass measures."""
+        try:
+            domain = Domain(scope_engine.parse(self.partner_domain))
+        except (ValueError, TypeError) as error:
+            raise UserError(self._scope_message(error)) from None
+        return Domain.AND([self.env["crm.customer.metrics"]._customer_domain(), domain])
+
+    def _scope_message(self, error):
+        code = error.detail if isinstance(error, scope_engine.ScopeError) else str(error)
+        problems = {
+            "operator": self.env._("operators are not allowed, only plain values: %s"),
+            "call": self.env._("function calls are not allowed: %s"),
+            "name": self.env._("names are not allowed, write the value itself: %s"),
+            "forbidden": self.env._(
+                "only lists, tuples, text, numbers, True, False and None are allowed, not %s"
+            ),
+            "syntax": self.env._("it is not a list of conditions (%s)"),
+            "shape": self.env._(
+                "each condition must be (field, operator, value) or one of '&', '|', '!', not %s"
+            ),
+            "too_long": self.env._("it is longer than %s characters"),
+            "too_large": self.env._("the number %s is too large"),
+        }
+        problem = getattr(error, "problem", None)
+        return self.env._(
+            "The scope of rule %(rule)s is not a valid filter on customers: %(error)s",
+            rule=self.name,
+            error=problems[problem] % code if problem in problems else code,
+        )
+
+    def _scope_ids(self, Partner):
+        """Ids of the customers in scope. The search may take SCOPE_TIMEOUT_MS at most: the
+        timeout is set for this query alone, then restored."""
+        query = self._scope_query(Partner)
+        self.env.flush_query(query)
+        cr = self.env.cr
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute("SHOW statement_timeout")
+                previous = cr.fetchone()[0]
+                cr.execute(
+                    SQL("SELECT set_config('statement_timeout', %s, true)", f"{SCOPE_TIMEOUT_MS}")
+                )
+                cr.execute(query, log_exceptions=False)
+                ids = [row[0] for row in cr.fetchall()]
+                cr.execute(SQL("SELECT set_config('statement_timeout', %s, true)", previous))
+        except QueryCanceled:  # the savepoint's rollback restored the timeout
+            raise UserError(
+                self.env._(
+                    "The scope of rule %(rule)s took longer than %(seconds)s seconds to search:"
+                    " narrow it.",
+                    rule=self.name,
+                    seconds=SCOPE_TIMEOUT_MS / 1000,
+                )
+            ) from None
+        return ids
+
+    def _scope_query(self, Partner):
+        return Partner._search(self._scope()).select()
 
     def _hits(self, today, cache=None):
         """Customer id -> Reading, for the customers in scope where the condition holds."""
         Partner = self.env["res.partner"].with_company(self.company_id)
         Metrics = self.env["crm.customer.metrics"].with_company(self.company_id)
         if cache is None:
-            partners = Partner.search(self._scope())
+            partners = Partner.browse(self._scope_ids(Partner))
             facts = Metrics._warning_facts(partners, self.period_days, today)
         else:  # rules of a run share their customers' facts and, when alike, their scope
             key = ("facts", self.company_id.id, self.period_days)
@@ -194,7 +252,7 @@ class CrmCustomerWarningRule(models.Model):
                 cache[key] = Metrics._warning_facts(customers, self.period_days, today)
             scope = ("scope", self.company_id.id, self.partner_domain or "[]")
             if scope not in cache:
-                cache[scope] = Partner.search(self._scope()).ids
+                cache[scope] = self._scope_ids(Partner)
             facts = {pid: cache[key][pid] for pid in cache[scope] if pid in cache[key]}
         metric, operator, threshold = self.metric, self.operator, self.threshold
         hits = {}

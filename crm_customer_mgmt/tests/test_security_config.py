@@ -1,3 +1,4 @@
+import time
 from datetime import date
 from unittest.mock import patch
 
@@ -6,14 +7,15 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 
-from ..models import settings
+from ..models import crm_customer_warning_rule, settings
 from ..models.settings import get_setting
 from .common import MetricsCase
 
 TODAY = date(2026, 6, 30)
 REP = "crm_customer_mgmt.group_customer_mgmt_user,sales_team.group_sale_salesman"
+RULE_LOGGER = "odoo.addons.crm_customer_mgmt.models.crm_customer_warning_rule"
 
 
 @tagged("post_install", "-at_install")
@@ -179,3 +181,71 @@ class TestSecurityConfig(MetricsCase):
             self.assertEqual(fields[name].config_parameter, setting.key)
         self.Params.set_param(settings.CARD_STALE_DAYS.key, "30")
         self.assertEqual(self.env["res.partner"]._card_stale_days(), 30)
+
+    # Rule scopes ------------------------------------------------------------------------
+
+    def _rule(self, scope):
+        return self.Rule.create(
+            {"name": "Scoped", "metric": "overdue_days", "threshold": 30, "partner_domain": scope}
+        )
+
+    def test_scopes_are_literals_only(self):
+        cases = [
+            ("[('id', '=', 9**9**9)]", "operators are not allowed, only plain values: 9 ** 9"),
+            ("[('name', '=', __import__('os'))]", "function calls are not allowed"),
+            ("[('user_id', '=', uid)]", "names are not allowed, write the value itself: uid"),
+            ("[('id', '=', 123456789012345678901234567890)]", "the number 1234"),
+            ("[('id', 'in', {1, 2})]", "only lists, tuples, text, numbers"),
+            ("[('name', '=', 'a'", "it is not a list of conditions"),
+            ("('name', '=', 'a')", "each condition must be"),
+            ("[('name', '=')]", "each condition must be"),
+            ("[" + "1, " * 40000 + "]", "longer than 100000 characters"),
+            ("[('no_such_field', '=', 1)]", "no_such_field"),
+        ]
+        for scope, message in cases:
+            with self.subTest(scope=scope[:40]):
+                started = time.monotonic()
+                with self.assertRaises(ValidationError) as caught:
+                    self._rule(scope)
+                self.assertLess(time.monotonic() - started, 2, "refused without computing")
+                self.assertIn("is not a valid filter on customers", str(caught.exception))
+                self.assertIn(message, str(caught.exception))
+        rule = self._rule("[]")
+        with self.assertRaises(ValidationError):
+            rule.partner_domain = "[('id', '=', 9**9**9)]"
+        self.assertEqual(rule.partner_domain, "[]")
+
+    def test_scopes_the_domain_editor_writes_are_accepted(self):
+        scope = (
+            '["&", ("customer_rank", ">", 0), "|", ("name", "ilike", "Hengtai"),'
+            ' ("credit_score", ">=", -1.5), ("category_id", "not in", [1, 2]),'
+            ' ("vat", "=", False), (1, "=", 1)]'
+        )
+        rule = self._rule(scope)
+        self.assertEqual(rule.partner_domain, scope)
+        self.assertIn(self.customer.id, rule._scope_ids(self.env["res.partner"]))
+
+    def test_a_slow_scope_is_cut_short_and_reported_on_the_rule(self):
+        rule = self._rule("[]")
+        self.Rule.search([("id", "!=", rule.id)]).active = False
+        timeout = self.env.execute_query(SQL("SHOW statement_timeout"))[0][0]
+        slow = SQL("SELECT id FROM res_partner, pg_sleep(30)")
+        with (
+            patch.object(crm_customer_warning_rule, "SCOPE_TIMEOUT_MS", 50),
+            patch.object(type(rule), "_scope_query", return_value=slow),
+            patch.object(type(self.env["ir.cron"]), "_commit_progress", return_value=100),
+            mute_logger(RULE_LOGGER),
+            self.assertNoLogs("odoo.sql_db", "ERROR"),
+            freeze_time(TODAY),
+        ):
+            started = time.monotonic()
+            self.Rule._cron_evaluate()
+        self.assertLess(time.monotonic() - started, 20, "cut short, not slept through")
+        self.assertIn("took longer than 0.05 seconds to search", rule.last_error)
+        self.assertEqual(self.env.execute_query(SQL("SHOW statement_timeout"))[0][0], timeout)
+
+    def test_a_scope_search_leaves_the_timeout_as_it_was(self):
+        rule = self._rule(f"[('id', '=', {self.customer.id})]")
+        timeout = self.env.execute_query(SQL("SHOW statement_timeout"))[0][0]
+        self.assertEqual(rule._scope_ids(self.env["res.partner"]), self.customer.ids)
+        self.assertEqual(self.env.execute_query(SQL("SHOW statement_timeout"))[0][0], timeout)
