@@ -1,5 +1,6 @@
 import logging
 
+import psycopg2
 from psycopg2 import IntegrityError
 from psycopg2.errors import QueryCanceled
 
@@ -93,7 +94,10 @@ class CrmCustomerWarningRule(models.Model):
         help="A run that would open more warnings than this opens none and flags the rule.",
     )
     blocked_reason = fields.Text(readonly=True, copy=False)
-    last_error = fields.Text(readonly=True, copy=False)
+    last_error = fields.Text(readonly=True, copy=False, groups=MANAGER_GROUP)
+    failed = fields.Boolean(
+        compute="_compute_failed", help="The last run failed; managers read why on the rule."
+    )
     last_run = fields.Datetime(readonly=True, copy=False)
     warning_ids = fields.One2many("crm.customer.warning", "rule_id")
     open_warning_count = fields.Integer(compute="_compute_open_warning_count")
@@ -102,6 +106,10 @@ class CrmCustomerWarningRule(models.Model):
         counts = count_by(self, "crm.customer.warning", "rule_id", LIVE)
         for rule in self:
             rule.open_warning_count = counts.get(rule, 0)
+
+    def _compute_failed(self):
+        for rule, sudo_rule in zip(self, self.sudo(), strict=True):
+            rule.failed = bool(sudo_rule.last_error)
 
     @api.constrains("metric", "threshold", "period_days", "max_new_warnings")
     def _check_settings(self):
@@ -170,11 +178,27 @@ class CrmCustomerWarningRule(models.Model):
             with self.env.cr.savepoint():
                 self._evaluate(today, cache)
         except Exception as error:
-            _logger.exception("Warning rule %s failed.", self.name)
-            self.write({"last_error": str(error), "last_run": fields.Datetime.now()})
+            message = self._error_message(error)
+            if isinstance(error, UserError):
+                _logger.warning("Warning rule %s failed: %s", self.name, message)
+            else:
+                _logger.exception("Warning rule %s failed.", self.name)
+            self.write({"last_error": message, "last_run": fields.Datetime.now()})
             self._tell_managers(
-                self.env._("Warning rule %(rule)s failed: %(error)s", rule=self.name, error=error)
+                self.env._(
+                    "Warning rule %(rule)s failed: %(error)s", rule=self.name, error=message
+                )
             )
+
+    def _error_message(self, error):
+        """What a manager reads about a failure: its message, without traceback or SQL."""
+        if isinstance(error, UserError):
+            return error.args[0]
+        if isinstance(error, psycopg2.Error):
+            text = error.diag.message_primary or error.pgerror or type(error).__name__
+        else:
+            text = str(error) or type(error).__name__
+        return text.strip().splitlines()[0][:500]
 
     def _scope(self):
         """The rule's customers as a domain: the scope read as literals (never evaluated)

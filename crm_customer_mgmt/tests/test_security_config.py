@@ -242,6 +242,8 @@ class TestSecurityConfig(MetricsCase):
             self.Rule._cron_evaluate()
         self.assertLess(time.monotonic() - started, 20, "cut short, not slept through")
         self.assertIn("took longer than 0.05 seconds to search", rule.last_error)
+        self.assertNotIn("Traceback", rule.last_error)
+        self.assertTrue(rule.failed)
         self.assertEqual(self.env.execute_query(SQL("SHOW statement_timeout"))[0][0], timeout)
 
     def test_a_scope_search_leaves_the_timeout_as_it_was(self):
@@ -249,3 +251,10 @@ class TestSecurityConfig(MetricsCase):
         timeout = self.env.execute_query(SQL("SHOW statement_timeout"))[0][0]
         self.assertEqual(rule._scope_ids(self.env["res.partner"]), self.customer.ids)
         self.assertEqual(self.env.execute_query(SQL("SHOW statement_timeout"))[0][0], timeout)
+
+    def test_last_error_is_for_supervisors_only(self):
+        rule = self._rule("[]")
+        rule.sudo().last_error = "Scope too slow"
+        self.assertTrue(rule.with_user(self.rep).failed, "reps see that it failed")
+        self.assertNotIn("last_error", rule.with_user(self.rep).fields_get())
+        self.assertEqual(rule.last_error, "Scope too slow")
