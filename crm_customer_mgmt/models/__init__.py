@@ -18,3 +18,4 @@ from . import res_partner_warning
 from . import sale_order
 from . import res_config_settings
 from . import ir_config_parameter
+from . import ir_cron

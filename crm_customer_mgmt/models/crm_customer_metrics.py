@@ -6,6 +6,7 @@ from dateutil.relativedelta import relativedelta
 from psycopg2.errors import SerializationFailure
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
 
 from ..engine import ranking
@@ -19,6 +20,7 @@ from .settings import (
     TIER_VIP,
     get_setting,
 )
+from .tools import busy_companies, exclusive_runs
 
 _logger = logging.getLogger(__name__)
 
@@ -30,6 +32,7 @@ def _days(since, today):
 BATCH_SIZE = 20000
 PERIODS_PER_QUERY = 1000  # more wallet periods per query lead the planner off the index
 CURSOR_PARAM = METRICS_CURSOR.key
+PASS_LOCK = "crm_customer_mgmt.metrics_pass"  # one pass at a time per company
 
 # Columns measured per customer with their SQL type, in the order of the aggregate query.
 MEASURES = {
@@ -97,6 +100,32 @@ class CrmCustomerMetrics(models.Model):
 
     @api.model
     def _cron_refresh(self):
+        """The pass over every customer, one at a time per company: a pass started while
+        another runs leaves the work to it."""
+        company = self.env.company
+        with exclusive_runs(self.env, PASS_LOCK, company.ids, across_commits=True) as free:
+            if not free:
+                _logger.info("Metrics pass of %s already running: this one stops.", company.name)
+                return
+            # a fresh snapshot, which sees all that the previous pass committed
+            self.env["ir.cron"]._commit_progress()
+            self._refresh_all()
+
+    @api.model
+    def _check_not_running(self):
+        """Refuse to start a pass (a button) while one runs in this company."""
+        if busy_companies(self.env, PASS_LOCK, self.env.company.ids):
+            raise self._already_running()
+
+    def _already_running(self):
+        return UserError(
+            self.env._(
+                "The metrics pass of %s is already running: try again when it is done.",
+                self.env.company.name,
+            )
+        )
+
+    def _refresh_all(self):
         """Measure every customer in one statement, rank them, then move their stages and
         grades in batches, committing after each; a run cut short resumes where it stopped."""
         today = fields.Date.context_today(self)
@@ -158,6 +187,30 @@ class CrmCustomerMetrics(models.Model):
             ("customer_rank", ">", 0),
             ("customer_type", "!=", False),
         ]
+
+    def _refresh_partners_now(self, partners, today):
+        """The card's Refresh: the pass for ``partners`` in this transaction, refused while
+        another pass runs in the company."""
+        company = self.env.company
+        with exclusive_runs(self.env, PASS_LOCK, company.ids) as free:
+            if not free:
+                raise self._already_running()
+            self._check_fresh(partners)
+            self._refresh_partners(partners, today)
+
+    def _check_fresh(self, partners):
+        """Lock the rows a pass writes first. A pass that committed them after this
+        transaction began makes this fail with a serialization error, before any work, and
+        the request is retried on fresh data (no log noise: the failure is expected)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM crm_customer_metrics WHERE partner_id = ANY(%s)"
+                " AND company_id = %s FOR NO KEY UPDATE",
+                partners.ids,
+                self.env.company.id,
+            ),
+            log_exceptions=False,
+        )
 
     def _refresh_partners(self, partners, today):
         """The pass for ``partners`` alone (the card's Refresh): ranks stay as they are."""

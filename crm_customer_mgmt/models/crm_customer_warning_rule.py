@@ -12,7 +12,7 @@ from odoo.tools import SQL
 from ..engine import scope as scope_engine
 from ..engine import warnings as warning_engine
 from .res_partner import MANAGER_GROUP
-from .tools import check_ranges, count_by
+from .tools import busy_companies, check_ranges, count_by, exclusive_runs
 
 _logger = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ THRESHOLD_RANGES = {
 }
 DEFAULT_THRESHOLD_RANGE = (0, 1e9)
 LIVE = [("state", "in", ("open", "acknowledged"))]
+RUN_LOCK = "crm_customer_mgmt.warning_rules"  # one rule run at a time per company
 SCOPE_TIMEOUT_MS = 10_000  # longest a rule's scope may take to search
 
 
@@ -155,23 +156,67 @@ class CrmCustomerWarningRule(models.Model):
         }
 
     def action_run(self):
-        self._evaluate(fields.Date.context_today(self))
+        """Run now: refused while a run of the same company goes on."""
+        today = fields.Date.context_today(self)
+        with exclusive_runs(self.env, RUN_LOCK, self.company_id.ids) as free:
+            if len(free) < len(self.company_id):
+                raise self._already_running()
+            self._check_fresh()
+            for rule in self:
+                rule._evaluate(today)
         return True
 
     # Evaluation -------------------------------------------------------------------------
 
     @api.model
     def _cron_evaluate(self):
-        """Evaluate every active rule; a failing rule is reported and the others run."""
+        """Evaluate every active rule; a failing rule is reported and the others run. The
+        rules of a company where another run goes on are left to that run."""
         rules = self.search([("active", "=", True)])
+        companies = rules.company_id
+        with exclusive_runs(self.env, RUN_LOCK, companies.ids, across_commits=True) as free:
+            if busy := companies.filtered(lambda company: company.id not in free):
+                _logger.info(
+                    "Warning rules of %s already running: left to that run.",
+                    ", ".join(busy.mapped("name")),
+                )
+            if runnable := rules.filtered(lambda rule: rule.company_id.id in free):
+                runnable._evaluate_all()
+
+    def _evaluate_all(self):
         cron = self.env["ir.cron"]
-        cron._commit_progress(remaining=len(rules))
+        # committed after taking the locks: a fresh snapshot sees what the last run did
+        cron._commit_progress(remaining=len(self))
         today = fields.Date.context_today(self)
         cache = {}  # facts shared by the rules of one company and period
-        for rule in rules:
+        for rule in self:
             rule._evaluate_safely(today, cache)
             if not cron._commit_progress(1):
                 break
+
+    @api.model
+    def _check_not_running(self):
+        """Refuse to start the rules' cron by hand while a run goes on."""
+        companies = self.search([("active", "=", True)]).company_id
+        if busy_companies(self.env, RUN_LOCK, companies.ids):
+            raise self._already_running()
+
+    def _already_running(self):
+        return UserError(
+            self.env._("Warning rules are already running: try again when they are done.")
+        )
+
+    def _check_fresh(self):
+        """Lock the rules: a run that committed them after this transaction began makes
+        this fail with a serialization error before any work, and the request is retried
+        on fresh data (no log noise: the failure is expected)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM crm_customer_warning_rule WHERE id = ANY(%s) FOR NO KEY UPDATE",
+                self.ids,
+            ),
+            log_exceptions=False,
+        )
 
     def _evaluate_safely(self, today, cache=None):
         try:

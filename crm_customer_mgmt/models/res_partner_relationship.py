@@ -129,7 +129,7 @@ class ResPartner(models.Model):
     def action_refresh_relationship(self):
         """Run the metrics pass now for these customers."""
         customers = self.commercial_partner_id
-        self.env["crm.customer.metrics"].sudo()._refresh_partners(
+        self.env["crm.customer.metrics"].sudo()._refresh_partners_now(
             customers.sudo(), fields.Date.context_today(self)
         )
         return True

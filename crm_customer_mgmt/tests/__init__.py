@@ -5,3 +5,4 @@ from . import test_credit
 from . import test_warnings
 from . import test_care
 from . import test_security_config
+from . import test_security_concurrency

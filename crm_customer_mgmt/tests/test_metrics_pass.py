@@ -446,7 +446,7 @@ class TestMetricsPass(MetricsCase):
 
         def progress(processed=0, remaining=None, deactivate=False):
             calls.append((processed, remaining))
-            return 0 if len(calls) == 2 else 100  # time is up after the first batch
+            return 0 if len(calls) == 3 else 100  # time is up after the first batch
 
         Cron = type(self.env["ir.cron"])
         with (

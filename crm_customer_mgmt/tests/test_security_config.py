@@ -1,3 +1,4 @@
+import logging
 import time
 from datetime import date
 from unittest.mock import patch
@@ -152,7 +153,9 @@ class TestSecurityConfig(MetricsCase):
         self._store_raw(settings.METRICS_CURSOR, "2026-06-30:oops")
         with (
             patch.object(settings, "_warned", set()),
-            self.assertLogs("odoo.addons.crm_customer_mgmt.models.settings", "WARNING") as logs,
+            self.assertLogs(
+                "odoo.addons.crm_customer_mgmt.models.settings", logging.WARNING
+            ) as logs,
         ):
             self.assertEqual(get_setting(self.env, settings.PERIOD_DAYS), 90)
             self.assertEqual(get_setting(self.env, settings.PERIOD_DAYS), 90)
@@ -235,7 +238,7 @@ class TestSecurityConfig(MetricsCase):
             patch.object(type(rule), "_scope_query", return_value=slow),
             patch.object(type(self.env["ir.cron"]), "_commit_progress", return_value=100),
             mute_logger(RULE_LOGGER),
-            self.assertNoLogs("odoo.sql_db", "ERROR"),
+            self.assertNoLogs("odoo.sql_db", logging.ERROR),
             freeze_time(TODAY),
         ):
             started = time.monotonic()
