@@ -1,3 +1,4 @@
+import calendar
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -47,9 +48,10 @@ class CrmCustomerHoliday(models.Model):
                  WHERE active AND parent_id IS NOT NULL
                    AND (birthday IS NOT NULL OR memorable_date IS NOT NULL)
             )
-            SELECT id, birthday = %(day)s FROM days WHERE %(day)s IN (birthday, memorable)
+            SELECT id, birthday = ANY(%(days)s) FROM days
+             WHERE birthday = ANY(%(days)s) OR memorable = ANY(%(days)s)
             """,
-                day=day.strftime("%m-%d"),
+                days=self._anniversaries_on(day),
             )
         )
         for contact_id, is_birthday in rows:
@@ -69,6 +71,15 @@ class CrmCustomerHoliday(models.Model):
                 or contact.commercial_partner_id.user_id
             )
             schedule_once(contact, summary, owner, day)
+
+    @api.model
+    def _anniversaries_on(self, day):
+        """The dates (MM-DD) celebrated on ``day``: 29 February falls on the 28th in the
+        years without one."""
+        days = [day.strftime("%m-%d")]
+        if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+            days.append("02-29")
+        return days
 
     def _remind_holidays(self, day):
         owners = (
