@@ -258,7 +258,9 @@ class CrmCustomerWarningRule(models.Model):
         code = error.detail if isinstance(error, scope_engine.ScopeError) else str(error)
         problems = {
             "operator": self.env._("operators are not allowed, only plain values: %s"),
-            "call": self.env._("function calls are not allowed: %s"),
+            "call": self.env._(
+                "function calls are not allowed, relative dates included (write a fixed date): %s"
+            ),
             "name": self.env._("names are not allowed, write the value itself: %s"),
             "forbidden": self.env._(
                 "only lists, tuples, text, numbers, True, False and None are allowed, not %s"

@@ -197,6 +197,10 @@ class TestSecurityConfig(MetricsCase):
             ("[('id', '=', 9**9**9)]", "operators are not allowed, only plain values: 9 ** 9"),
             ("[('name', '=', __import__('os'))]", "function calls are not allowed"),
             ("[('user_id', '=', uid)]", "names are not allowed, write the value itself: uid"),
+            (  # the domain editor's "today"
+                '[("date", "=", context_today().strftime("%Y-%m-%d"))]',
+                "relative dates included (write a fixed date)",
+            ),
             ("[('id', '=', 123456789012345678901234567890)]", "the number 1234"),
             ("[('id', 'in', {1, 2})]", "only lists, tuples, text, numbers"),
             ("[('name', '=', 'a'", "it is not a list of conditions"),
