@@ -20,3 +20,5 @@ from . import res_users
 from . import payment_transaction
 from . import sale_order
 from . import res_config_settings
+from . import ir_config_parameter
+from . import ir_cron

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..engine import credit as credit_engine
 from .tools import count_by
@@ -59,3 +59,21 @@ class CrmCreditGrade(models.Model):
         }
         if problems:
             raise ValidationError(messages[problems[0]])
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_held(self):
+        """A deleted grade would silently lift its policy (e.g. the order block) from its
+        customers; archiving keeps it on them until the next pass regrades them."""
+        grades = self.sudo().with_context(active_test=False)
+        counts = count_by(grades, "res.partner", "credit_grade_id")
+        if counts:
+            grade, count = next(iter(counts.items()))
+            raise UserError(
+                self.env._(
+                    "Credit grade %(grade)s is held by %(count)s customers and cannot be"
+                    " deleted: archive it instead. Its customers keep it until the next metrics"
+                    " pass moves them to an active grade; then it can be deleted.",
+                    grade=grade.name,
+                    count=count,
+                )
+            )

@@ -1,9 +1,10 @@
+import calendar
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-CARE_DAYS_PARAM = ("crm_customer_mgmt.care_reminder_days", 7)
+from .settings import CARE_DAYS, get_setting
 
 
 def schedule_once(record, summary, user, deadline):
@@ -32,10 +33,7 @@ class CrmCustomerHoliday(models.Model):
     @api.model
     def _cron_care_reminders(self):
         """Activities for card owners ahead of contacts' birthdays, memorable dates, holidays."""
-        Metrics = self.env["crm.customer.metrics"]
-        ahead = fields.Date.context_today(self) + timedelta(
-            days=Metrics._get_param(CARE_DAYS_PARAM)
-        )
+        ahead = fields.Date.context_today(self) + timedelta(days=get_setting(self.env, CARE_DAYS))
         self._remind_contacts(ahead)
         self._remind_holidays(ahead)
 
@@ -50,9 +48,10 @@ class CrmCustomerHoliday(models.Model):
                  WHERE active AND parent_id IS NOT NULL
                    AND (birthday IS NOT NULL OR memorable_date IS NOT NULL)
             )
-            SELECT id, birthday = %(day)s FROM days WHERE %(day)s IN (birthday, memorable)
+            SELECT id, birthday = ANY(%(days)s) FROM days
+             WHERE birthday = ANY(%(days)s) OR memorable = ANY(%(days)s)
             """,
-                day=day.strftime("%m-%d"),
+                days=self._anniversaries_on(day),
             )
         )
         for contact_id, is_birthday in rows:
@@ -72,6 +71,15 @@ class CrmCustomerHoliday(models.Model):
                 or contact.commercial_partner_id.user_id
             )
             schedule_once(contact, summary, owner, day)
+
+    @api.model
+    def _anniversaries_on(self, day):
+        """The dates (MM-DD) celebrated on ``day``: 29 February falls on the 28th in the
+        years without one."""
+        days = [day.strftime("%m-%d")]
+        if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+            days.append("02-29")
+        return days
 
     def _remind_holidays(self, day):
         owners = (

@@ -6,9 +6,21 @@ from dateutil.relativedelta import relativedelta
 from psycopg2.errors import SerializationFailure
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
 
 from ..engine import ranking
+from .settings import (
+    ABC_A,
+    ABC_B,
+    METRICS_CURSOR,
+    PERIOD_DAYS,
+    TIER_KEY,
+    TIER_ORDINARY,
+    TIER_VIP,
+    get_setting,
+)
+from .tools import busy_companies, exclusive_runs
 
 _logger = logging.getLogger(__name__)
 
@@ -19,16 +31,8 @@ def _days(since, today):
 
 BATCH_SIZE = 20000
 PERIODS_PER_QUERY = 1000  # more wallet periods per query lead the planner off the index
-CURSOR_PARAM = "crm_customer_mgmt.metrics_cursor"
-
-# Settings of the pass: (ir.config_parameter key, default)
-PERIOD_DAYS = ("crm_customer_mgmt.metrics_period_days", 90)
-INTERRUPT_DAYS = ("crm_customer_mgmt.interrupt_after_days", 180)
-ABC_A = ("crm_customer_mgmt.abc_a_share", 80.0)
-ABC_B = ("crm_customer_mgmt.abc_b_share", 95.0)
-TIER_VIP = ("crm_customer_mgmt.tier_vip_share", 1.0)
-TIER_KEY = ("crm_customer_mgmt.tier_key_share", 4.0)
-TIER_ORDINARY = ("crm_customer_mgmt.tier_ordinary_share", 15.0)
+CURSOR_PARAM = METRICS_CURSOR.key
+PASS_LOCK = "crm_customer_mgmt.metrics_pass"  # one pass at a time per company
 
 # Columns measured per customer with their SQL type, in the order of the aggregate query.
 MEASURES = {
@@ -96,6 +100,32 @@ class CrmCustomerMetrics(models.Model):
 
     @api.model
     def _cron_refresh(self):
+        """The pass over every customer, one at a time per company: a pass started while
+        another runs leaves the work to it."""
+        company = self.env.company
+        with exclusive_runs(self.env, PASS_LOCK, company.ids, across_commits=True) as free:
+            if not free:
+                _logger.info("Metrics pass of %s already running: this one stops.", company.name)
+                return
+            # a fresh snapshot, which sees all that the previous pass committed
+            self.env["ir.cron"]._commit_progress()
+            self._refresh_all()
+
+    @api.model
+    def _check_not_running(self):
+        """Refuse to start a pass (a button) while one runs in this company."""
+        if busy_companies(self.env, PASS_LOCK, self.env.company.ids):
+            raise self._already_running()
+
+    def _already_running(self):
+        return UserError(
+            self.env._(
+                "The metrics pass of %s is already running: try again when it is done.",
+                self.env.company.name,
+            )
+        )
+
+    def _refresh_all(self):
         """Measure every customer in one statement, rank them, then move their stages and
         grades in batches, committing after each; a run cut short resumes where it stopped."""
         today = fields.Date.context_today(self)
@@ -116,7 +146,7 @@ class CrmCustomerMetrics(models.Model):
         cron._commit_progress()
 
     def _ids_to_refresh(self, today):
-        day, _sep, last = (self._get_param((CURSOR_PARAM, "")) or "").partition(":")
+        day, last = get_setting(self.env, METRICS_CURSOR)
         if day == str(today) and last == "done":
             return []
         domain = self._customer_domain()
@@ -158,6 +188,30 @@ class CrmCustomerMetrics(models.Model):
             ("customer_type", "!=", False),
         ]
 
+    def _refresh_partners_now(self, partners, today):
+        """The card's Refresh: the pass for ``partners`` in this transaction, refused while
+        another pass runs in the company."""
+        company = self.env.company
+        with exclusive_runs(self.env, PASS_LOCK, company.ids) as free:
+            if not free:
+                raise self._already_running()
+            self._check_fresh(partners)
+            self._refresh_partners(partners, today)
+
+    def _check_fresh(self, partners):
+        """Lock the rows a pass writes first. A pass that committed them after this
+        transaction began makes this fail with a serialization error, before any work, and
+        the request is retried on fresh data (no log noise: the failure is expected)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM crm_customer_metrics WHERE partner_id = ANY(%s)"
+                " AND company_id = %s FOR NO KEY UPDATE",
+                partners.ids,
+                self.env.company.id,
+            ),
+            log_exceptions=False,
+        )
+
     def _refresh_partners(self, partners, today):
         """The pass for ``partners`` alone (the card's Refresh): ranks stay as they are."""
         self._measure(partners.ids, today)
@@ -194,7 +248,7 @@ class CrmCustomerMetrics(models.Model):
         # than running them, and their sorts spill to disk with the default work_mem
         self.env.cr.execute("SET LOCAL jit = off")
         self.env.cr.execute("SET LOCAL work_mem = '64MB'")
-        period = timedelta(days=self._get_param(PERIOD_DAYS))
+        period = timedelta(days=get_setting(self.env, PERIOD_DAYS))
         cur_start, prev_start = (
             today - period + timedelta(days=1),
             today - 2 * period + timedelta(days=1),
@@ -445,13 +499,12 @@ class CrmCustomerMetrics(models.Model):
             )
         )
         revenues = dict(rows)
-        classes = ranking.abc_classes(revenues, self._get_param(ABC_A), self._get_param(ABC_B))
-        tiers = ranking.value_tiers(
-            revenues,
-            self._get_param(TIER_VIP),
-            self._get_param(TIER_KEY),
-            self._get_param(TIER_ORDINARY),
+        a, b, vip, key, ordinary = (
+            get_setting(self.env, setting)
+            for setting in (ABC_A, ABC_B, TIER_VIP, TIER_KEY, TIER_ORDINARY)
         )
+        classes = ranking.abc_classes(revenues, a, b)
+        tiers = ranking.value_tiers(revenues, vip, key, ordinary)
         return {pid: (classes[pid], tiers[pid]) for pid in revenues}
 
     # Facts for the warning rules --------------------------------------------------------
@@ -619,9 +672,3 @@ class CrmCustomerMetrics(models.Model):
                 continue  # a new customer's first contacts are no change
             result.setdefault(contact.parent_id.id, []).append(words)
         return result
-
-    @api.model
-    def _get_param(self, setting):
-        key, default = setting
-        value = self.env["ir.config_parameter"].sudo().get_param(key)
-        return type(default)(value) if value else default

@@ -58,7 +58,7 @@ class CrmCustomerStage(models.Model):
                 raise ValidationError(
                     self.env._("Stage %s cannot start below a share of 0%%.", stage.name)
                 )
-        if ladder.sorted("share_min") != ladder:
+        if ladder.sorted("share_min").ids != ladder.ids:  # the order, not just the set
             raise ValidationError(
                 self.env._(
                     "Stages must be ordered by their share bands: a relationship climbs them in"

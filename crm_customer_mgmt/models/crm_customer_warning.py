@@ -81,7 +81,7 @@ class CrmCustomerWarning(models.Model):
 
     def write(self, vals):
         refuse_owned_fields(self, vals, RULE_OWNED_FIELDS)
-        if "user_id" in vals and not self.env.user.has_group(MANAGER_GROUP):
+        if "user_id" in vals and not self.env["res.users"]._acts_as_customer_supervisor():
             raise AccessError(self.env._("Only customer supervisors can reassign warnings."))
         return super().write(vals)
 

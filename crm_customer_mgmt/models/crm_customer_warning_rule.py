@@ -1,15 +1,18 @@
 import logging
 
+import psycopg2
 from psycopg2 import IntegrityError
+from psycopg2.errors import QueryCanceled
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import safe_eval
+from odoo.tools import SQL
 
+from ..engine import scope as scope_engine
 from ..engine import warnings as warning_engine
 from .res_partner import MANAGER_GROUP
-from .tools import check_ranges, count_by, owned_writer
+from .tools import busy_companies, check_ranges, count_by, exclusive_runs, owned_writer
 
 _logger = logging.getLogger(__name__)
 
@@ -45,6 +48,8 @@ THRESHOLD_RANGES = {
 }
 DEFAULT_THRESHOLD_RANGE = (0, 1e9)
 LIVE = [("state", "in", ("open", "acknowledged"))]
+RUN_LOCK = "crm_customer_mgmt.warning_rules"  # one rule run at a time per company
+SCOPE_TIMEOUT_MS = 10_000  # longest a rule's scope may take to search
 
 
 class CrmCustomerWarningRule(models.Model):
@@ -90,7 +95,10 @@ class CrmCustomerWarningRule(models.Model):
         help="A run that would open more warnings than this opens none and flags the rule.",
     )
     blocked_reason = fields.Text(readonly=True, copy=False)
-    last_error = fields.Text(readonly=True, copy=False)
+    last_error = fields.Text(readonly=True, copy=False, groups=MANAGER_GROUP)
+    failed = fields.Boolean(
+        compute="_compute_failed", help="The last run failed; managers read why on the rule."
+    )
     last_run = fields.Datetime(readonly=True, copy=False)
     warning_ids = fields.One2many("crm.customer.warning", "rule_id")
     open_warning_count = fields.Integer(compute="_compute_open_warning_count")
@@ -99,6 +107,10 @@ class CrmCustomerWarningRule(models.Model):
         counts = count_by(self, "crm.customer.warning", "rule_id", LIVE)
         for rule in self:
             rule.open_warning_count = counts.get(rule, 0)
+
+    def _compute_failed(self):
+        for rule, sudo_rule in zip(self, self.sudo(), strict=True):
+            rule.failed = bool(sudo_rule.last_error)
 
     @api.constrains("metric", "threshold", "period_days", "max_new_warnings")
     def _check_settings(self):
@@ -112,17 +124,14 @@ class CrmCustomerWarningRule(models.Model):
 
     @api.constrains("partner_domain")
     def _check_partner_domain(self):
+        """Parsed as literals and compiled to SQL, not run: saving costs no search."""
         for rule in self:
             try:
-                self.env["res.partner"].search_count(rule._scope(), limit=1)
-            except Exception as error:
-                raise ValidationError(
-                    self.env._(
-                        "The scope of rule %(rule)s is not a valid filter on customers: %(error)s",
-                        rule=rule.name,
-                        error=error,
-                    )
-                ) from error
+                self.env["res.partner"]._search(rule._scope())
+            except UserError as error:
+                raise ValidationError(error.args[0]) from None
+            except (ValueError, TypeError, KeyError) as error:
+                raise ValidationError(rule._scope_message(error)) from None
 
     def write(self, vals):
         if {"threshold", "partner_domain", "max_new_warnings", "metric", "operator"} & set(vals):
@@ -147,45 +156,165 @@ class CrmCustomerWarningRule(models.Model):
         }
 
     def action_run(self):
-        self._evaluate(fields.Date.context_today(self))
+        """Run now: refused while a run of the same company goes on."""
+        today = fields.Date.context_today(self)
+        with exclusive_runs(self.env, RUN_LOCK, self.company_id.ids) as free:
+            if len(free) < len(self.company_id):
+                raise self._already_running()
+            self._check_fresh()
+            for rule in self:
+                rule._evaluate(today)
         return True
 
     # Evaluation -------------------------------------------------------------------------
 
     @api.model
     def _cron_evaluate(self):
-        """Evaluate every active rule; a failing rule is reported and the others run."""
+        """Evaluate every active rule; a failing rule is reported and the others run. The
+        rules of a company where another run goes on are left to that run."""
         rules = self.search([("active", "=", True)])
+        companies = rules.company_id
+        with exclusive_runs(self.env, RUN_LOCK, companies.ids, across_commits=True) as free:
+            if busy := companies.filtered(lambda company: company.id not in free):
+                _logger.info(
+                    "Warning rules of %s already running: left to that run.",
+                    ", ".join(busy.mapped("name")),
+                )
+            if runnable := rules.filtered(lambda rule: rule.company_id.id in free):
+                runnable._evaluate_all()
+
+    def _evaluate_all(self):
         cron = self.env["ir.cron"]
-        cron._commit_progress(remaining=len(rules))
+        # committed after taking the locks: a fresh snapshot sees what the last run did
+        cron._commit_progress(remaining=len(self))
         today = fields.Date.context_today(self)
         cache = {}  # facts shared by the rules of one company and period
-        for rule in rules:
+        for rule in self:
             rule._evaluate_safely(today, cache)
             if not cron._commit_progress(1):
                 break
+
+    @api.model
+    def _check_not_running(self):
+        """Refuse to start the rules' cron by hand while a run goes on."""
+        companies = self.search([("active", "=", True)]).company_id
+        if busy_companies(self.env, RUN_LOCK, companies.ids):
+            raise self._already_running()
+
+    def _already_running(self):
+        return UserError(
+            self.env._("Warning rules are already running: try again when they are done.")
+        )
+
+    def _check_fresh(self):
+        """Lock the rules: a run that committed them after this transaction began makes
+        this fail with a serialization error before any work, and the request is retried
+        on fresh data (no log noise: the failure is expected)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM crm_customer_warning_rule WHERE id = ANY(%s) FOR NO KEY UPDATE",
+                self.ids,
+            ),
+            log_exceptions=False,
+        )
 
     def _evaluate_safely(self, today, cache=None):
         try:
             with self.env.cr.savepoint():
                 self._evaluate(today, cache)
         except Exception as error:
-            _logger.exception("Warning rule %s failed.", self.name)
-            self.write({"last_error": str(error), "last_run": fields.Datetime.now()})
+            message = self._error_message(error)
+            if isinstance(error, UserError):
+                _logger.warning("Warning rule %s failed: %s", self.name, message)
+            else:
+                _logger.exception("Warning rule %s failed.", self.name)
+            self.write({"last_error": message, "last_run": fields.Datetime.now()})
             self._tell_managers(
-                self.env._("Warning rule %(rule)s failed: %(error)s", rule=self.name, error=error)
+                self.env._(
+                    "Warning rule %(rule)s failed: %(error)s", rule=self.name, error=message
+                )
             )
 
+    def _error_message(self, error):
+        """What a manager reads about a failure: its message, without traceback or SQL."""
+        if isinstance(error, UserError):
+            return error.args[0]
+        if isinstance(error, psycopg2.Error):
+            text = error.diag.message_primary or error.pgerror or type(error).__name__
+        else:
+            text = str(error) or type(error).__name__
+        return text.strip().splitlines()[0][:500]
+
     def _scope(self):
-        domain = safe_eval.safe_eval(self.partner_domain or "[]", {"uid": self.env.uid})
-        return Domain.AND([self.env["crm.customer.metrics"]._customer_domain(), Domain(domain)])
+        """The rule's customers as a domain: the scope read as literals (never evaluated)
+        within the customers the pass measures."""
+        try:
+            domain = Domain(scope_engine.parse(self.partner_domain))
+        except (ValueError, TypeError) as error:
+            raise UserError(self._scope_message(error)) from None
+        return Domain.AND([self.env["crm.customer.metrics"]._customer_domain(), domain])
+
+    def _scope_message(self, error):
+        code = error.detail if isinstance(error, scope_engine.ScopeError) else str(error)
+        problems = {
+            "operator": self.env._("operators are not allowed, only plain values: %s"),
+            "call": self.env._(
+                "function calls are not allowed, relative dates included (write a fixed date): %s"
+            ),
+            "name": self.env._("names are not allowed, write the value itself: %s"),
+            "forbidden": self.env._(
+                "only lists, tuples, text, numbers, True, False and None are allowed, not %s"
+            ),
+            "syntax": self.env._("it is not a list of conditions (%s)"),
+            "shape": self.env._(
+                "each condition must be (field, operator, value) or one of '&', '|', '!', not %s"
+            ),
+            "too_long": self.env._("it is longer than %s characters"),
+            "too_large": self.env._("the number %s is too large"),
+        }
+        problem = getattr(error, "problem", None)
+        return self.env._(
+            "The scope of rule %(rule)s is not a valid filter on customers: %(error)s",
+            rule=self.name,
+            error=problems[problem] % code if problem in problems else code,
+        )
+
+    def _scope_ids(self, Partner):
+        """Ids of the customers in scope. The search may take SCOPE_TIMEOUT_MS at most: the
+        timeout is set for this query alone, then restored."""
+        query = self._scope_query(Partner)
+        self.env.flush_query(query)
+        cr = self.env.cr
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute("SHOW statement_timeout")
+                previous = cr.fetchone()[0]
+                cr.execute(
+                    SQL("SELECT set_config('statement_timeout', %s, true)", f"{SCOPE_TIMEOUT_MS}")
+                )
+                cr.execute(query, log_exceptions=False)
+                ids = [row[0] for row in cr.fetchall()]
+                cr.execute(SQL("SELECT set_config('statement_timeout', %s, true)", previous))
+        except QueryCanceled:  # the savepoint's rollback restored the timeout
+            raise UserError(
+                self.env._(
+                    "The scope of rule %(rule)s took longer than %(seconds)s seconds to search:"
+                    " narrow it.",
+                    rule=self.name,
+                    seconds=SCOPE_TIMEOUT_MS / 1000,
+                )
+            ) from None
+        return ids
+
+    def _scope_query(self, Partner):
+        return Partner._search(self._scope()).select()
 
     def _hits(self, today, cache=None):
         """Customer id -> Reading, for the customers in scope where the condition holds."""
         Partner = self.env["res.partner"].with_company(self.company_id)
         Metrics = self.env["crm.customer.metrics"].with_company(self.company_id)
         if cache is None:
-            partners = Partner.search(self._scope())
+            partners = Partner.browse(self._scope_ids(Partner))
             facts = Metrics._warning_facts(partners, self.period_days, today)
         else:  # rules of a run share their customers' facts and, when alike, their scope
             key = ("facts", self.company_id.id, self.period_days)
@@ -194,7 +323,7 @@ class CrmCustomerWarningRule(models.Model):
                 cache[key] = Metrics._warning_facts(customers, self.period_days, today)
             scope = ("scope", self.company_id.id, self.partner_domain or "[]")
             if scope not in cache:
-                cache[scope] = Partner.search(self._scope()).ids
+                cache[scope] = self._scope_ids(Partner)
             facts = {pid: cache[key][pid] for pid in cache[scope] if pid in cache[key]}
         metric, operator, threshold = self.metric, self.operator, self.threshold
         hits = {}

@@ -1,31 +1,38 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .crm_customer_holiday import CARE_DAYS_PARAM
-from .crm_customer_metrics import (
+from .settings import (
     ABC_A,
     ABC_B,
+    CARD_STALE_DAYS,
+    CARE_DAYS,
+    COMPLETENESS_CANDIDATES,
+    COMPLETENESS_FIELDS,
+    DEFAULT_RESPONSIBLE,
     INTERRUPT_DAYS,
     PERIOD_DAYS,
     TIER_KEY,
     TIER_ORDINARY,
     TIER_VIP,
-)
-from .res_partner import (
-    COMPLETENESS_CANDIDATES,
-    COMPLETENESS_PARAM,
-    DEFAULT_RESPONSIBLE,
-    DEFAULT_STALE_DAYS,
-    RESPONSIBLE_PARAM,
-    STALE_DAYS_PARAM,
+    UNOWNED_RESPONSIBLE,
+    get_setting,
 )
 from .tools import check_ranges
 
-SETTINGS_RANGES = {
-    "card_stale_days": (1, 3650),
-    "metrics_period_days": (7, 366),
-    "interrupt_after_days": (1, 3650),
-    "care_reminder_days": (0, 60),
+# Settings fields checked against the bounds of their setting
+DAY_SETTINGS = {
+    "card_stale_days": CARD_STALE_DAYS,
+    "metrics_period_days": PERIOD_DAYS,
+    "interrupt_after_days": INTERRUPT_DAYS,
+    "care_reminder_days": CARE_DAYS,
+}
+NUMBER_SETTINGS = {
+    **DAY_SETTINGS,
+    "abc_a_share": ABC_A,
+    "abc_b_share": ABC_B,
+    "tier_vip_share": TIER_VIP,
+    "tier_key_share": TIER_KEY,
+    "tier_ordinary_share": TIER_ORDINARY,
 }
 
 
@@ -34,8 +41,8 @@ class ResConfigSettings(models.TransientModel):
 
     card_stale_days = fields.Integer(
         string="Card Review Interval (days)",
-        config_parameter=STALE_DAYS_PARAM,
-        default=DEFAULT_STALE_DAYS,
+        config_parameter=CARD_STALE_DAYS.key,
+        default=CARD_STALE_DAYS.default,
         help="A card not reviewed for longer than this is stale.",
     )
     card_completeness_field_ids = fields.Many2many(
@@ -47,15 +54,15 @@ class ResConfigSettings(models.TransientModel):
 
     care_reminder_days = fields.Integer(
         string="Care Reminders (days ahead)",
-        config_parameter=CARE_DAYS_PARAM[0],
-        default=CARE_DAYS_PARAM[1],
+        config_parameter=CARE_DAYS.key,
+        default=CARE_DAYS.default,
         help="Card owners get an activity this many days before a key contact's birthday,"
         " a memorable date or a holiday.",
     )
     unowned_responsible_id = fields.Many2one(
         "res.users",
         string="Responsible for Unowned Customers",
-        config_parameter=RESPONSIBLE_PARAM,
+        config_parameter=UNOWNED_RESPONSIBLE.key,
         default=lambda self: (
             self.env.ref(DEFAULT_RESPONSIBLE, raise_if_not_found=False) or self.env["res.users"]
         ).id,
@@ -65,43 +72,43 @@ class ResConfigSettings(models.TransientModel):
     )
     metrics_period_days = fields.Integer(
         string="Metrics Period (days)",
-        config_parameter=PERIOD_DAYS[0],
-        default=PERIOD_DAYS[1],
+        config_parameter=PERIOD_DAYS.key,
+        default=PERIOD_DAYS.default,
         help="Frequency and sales are compared between this period and the one before it.",
     )
     interrupt_after_days = fields.Integer(
         string="Interrupted After (days)",
-        config_parameter=INTERRUPT_DAYS[0],
-        default=INTERRUPT_DAYS[1],
+        config_parameter=INTERRUPT_DAYS.key,
+        default=INTERRUPT_DAYS.default,
         help="A customer with no invoice or confirmed order for this long is interrupted.",
     )
     abc_a_share = fields.Float(
         string="Class A up to (%)",
-        config_parameter=ABC_A[0],
-        default=ABC_A[1],
+        config_parameter=ABC_A.key,
+        default=ABC_A.default,
         help="Largest customers making this share of revenue are class A.",
     )
     abc_b_share = fields.Float(
         string="Class B up to (%)",
-        config_parameter=ABC_B[0],
-        default=ABC_B[1],
+        config_parameter=ABC_B.key,
+        default=ABC_B.default,
         help="Then class B up to this cumulative share; the rest are C.",
     )
     tier_vip_share = fields.Float(
-        string="VIP (% of customers)", config_parameter=TIER_VIP[0], default=TIER_VIP[1]
+        string="VIP (% of customers)", config_parameter=TIER_VIP.key, default=TIER_VIP.default
     )
     tier_key_share = fields.Float(
-        string="Key (% of customers)", config_parameter=TIER_KEY[0], default=TIER_KEY[1]
+        string="Key (% of customers)", config_parameter=TIER_KEY.key, default=TIER_KEY.default
     )
     tier_ordinary_share = fields.Float(
         string="Ordinary (% of customers)",
-        config_parameter=TIER_ORDINARY[0],
-        default=TIER_ORDINARY[1],
+        config_parameter=TIER_ORDINARY.key,
+        default=TIER_ORDINARY.default,
     )
 
-    @api.constrains(*SETTINGS_RANGES)
+    @api.constrains(*DAY_SETTINGS)
     def _check_day_ranges(self):
-        check_ranges(self, SETTINGS_RANGES)
+        check_ranges(self, {name: setting.bounds for name, setting in DAY_SETTINGS.items()})
 
     @api.constrains("abc_a_share", "abc_b_share")
     def _check_abc_shares(self):
@@ -156,6 +163,10 @@ class ResConfigSettings(models.TransientModel):
     @api.model
     def get_values(self):
         res = super().get_values()
+        # a bad stored value shows as its default, as the passes read it, not as 0
+        res.update(
+            {name: get_setting(self.env, setting) for name, setting in NUMBER_SETTINGS.items()}
+        )
         names = self.env["res.partner"]._card_completeness_fields()
         res["card_completeness_field_ids"] = [
             fields.Command.set(self._completeness_field_records(names).ids)
@@ -167,7 +178,8 @@ class ResConfigSettings(models.TransientModel):
         chosen = self.card_completeness_field_ids.mapped("name")
         partners = self.env["res.partner"]
         if set(chosen) != set(partners._card_completeness_fields()):
-            self.env["ir.config_parameter"].sudo().set_param(COMPLETENESS_PARAM, ",".join(chosen))
+            params = self.env["ir.config_parameter"].sudo()
+            params.set_param(COMPLETENESS_FIELDS.key, ",".join(chosen))
             partners._recompute_card_completeness()
         return res
 

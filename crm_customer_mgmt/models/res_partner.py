@@ -3,58 +3,18 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Domain
 
 from ..engine import card as card_engine
+from .settings import (
+    CARD_STALE_DAYS,
+    COMPLETENESS_CANDIDATES,
+    COMPLETENESS_FIELDS,
+    DEFAULT_RESPONSIBLE,
+    UNOWNED_RESPONSIBLE,
+    get_setting,
+)
 from .tools import check_ranges, owned_writer, refuse_owned_fields
 
 USER_GROUP = "crm_customer_mgmt.group_customer_mgmt_user"
 MANAGER_GROUP = "crm_customer_mgmt.group_customer_mgmt_manager"
-
-# Fields an admin may count in a card's completeness; the default set is
-# ``DEFAULT_COMPLETENESS_FIELDS`` and Settings picks among these.
-COMPLETENESS_CANDIDATES = (
-    "phone",
-    "email",
-    "street",
-    "city",
-    "country_id",
-    "vat",
-    "website",
-    "industry_id",
-    "user_id",
-    "customer_type",
-    "loyalty_attitude",
-    "card_owner_id",
-    "liquid_asset_ratio",
-    "net_profit_margin",
-    "return_on_assets",
-    "collection_cycle_days",
-    "inventory_cycle_days",
-    "sales_staff_count",
-    "main_brands",
-    "distribution_network",
-    "trading_habits",
-    "customer_evaluation_ids",
-    "child_ids",
-)
-DEFAULT_COMPLETENESS_FIELDS = (
-    "phone",
-    "email",
-    "street",
-    "city",
-    "industry_id",
-    "user_id",
-    "customer_type",
-    "loyalty_attitude",
-    "liquid_asset_ratio",
-    "collection_cycle_days",
-    "trading_habits",
-    "customer_evaluation_ids",
-    "child_ids",
-)
-COMPLETENESS_PARAM = "crm_customer_mgmt.card_completeness_fields"
-STALE_DAYS_PARAM = "crm_customer_mgmt.card_stale_days"
-DEFAULT_STALE_DAYS = 90
-RESPONSIBLE_PARAM = "crm_customer_mgmt.unowned_responsible_id"
-DEFAULT_RESPONSIBLE = "base.user_admin"
 
 # What the metrics pass, the card's Refresh and the supervisors' actions write: refused to
 # everyone else, over RPC included (``readonly`` guards the form only).
@@ -362,17 +322,16 @@ class ResPartner(models.Model):
 
     @api.model
     def _card_stale_days(self):
-        param = self.env["ir.config_parameter"].sudo().get_param(STALE_DAYS_PARAM)
-        return int(param or DEFAULT_STALE_DAYS)
+        return get_setting(self.env, CARD_STALE_DAYS)
 
     @api.model
     def _unowned_responsible(self):
         """Who gets the activities of customers with no card owner or salesperson: the user
         chosen in Settings (the administrator by default), else the current user."""
-        param = self.env["ir.config_parameter"].sudo().get_param(RESPONSIBLE_PARAM)
+        user_id = get_setting(self.env, UNOWNED_RESPONSIBLE)
         users = self.env["res.users"]
-        if param and param.isdigit():
-            user = users.browse(int(param))
+        if user_id:
+            user = users.browse(user_id)
         else:
             user = self.env.ref(DEFAULT_RESPONSIBLE, raise_if_not_found=False) or users
         return user.sudo().exists().filtered("active").with_env(self.env) or self.env.user
@@ -380,11 +339,7 @@ class ResPartner(models.Model):
     @api.model
     def _card_completeness_fields(self):
         """Card fields counted in completeness, as chosen in Settings."""
-        param = self.env["ir.config_parameter"].sudo().get_param(COMPLETENESS_PARAM)
-        if param is False:
-            return list(DEFAULT_COMPLETENESS_FIELDS)
-        chosen = [name.strip() for name in param.split(",")]
-        return [name for name in chosen if name in COMPLETENESS_CANDIDATES]
+        return list(get_setting(self.env, COMPLETENESS_FIELDS))
 
     def _recompute_card_completeness(self):
         companies = self.with_context(active_test=False).search([("is_company", "=", True)])

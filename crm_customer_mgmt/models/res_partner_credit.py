@@ -21,7 +21,12 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     credit_grade_id = fields.Many2one(
-        "crm.credit.grade", index=True, copy=False, readonly=True, groups=USER_GROUP
+        "crm.credit.grade",
+        index=True,
+        copy=False,
+        readonly=True,
+        ondelete="restrict",
+        groups=USER_GROUP,
     )
     credit_score = fields.Float(
         digits=(5, 1), copy=False, readonly=True, aggregator="avg", groups=USER_GROUP

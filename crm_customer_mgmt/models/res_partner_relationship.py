@@ -8,8 +8,8 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..engine import stages as stage_engine
-from .crm_customer_metrics import INTERRUPT_DAYS
 from .res_partner import USER_GROUP
+from .settings import INTERRUPT_DAYS, get_setting
 from .tools import create_quiet_activities, insert_rows, json_values
 
 _logger = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ class ResPartner(models.Model):
     def action_refresh_relationship(self):
         """Run the metrics pass now for these customers."""
         customers = self.commercial_partner_id
-        self.env["crm.customer.metrics"].sudo()._refresh_partners(
+        self.env["crm.customer.metrics"].sudo()._refresh_partners_now(
             customers.sudo(), fields.Date.context_today(self)
         )
         return True
@@ -203,7 +203,7 @@ class ResPartner(models.Model):
         }
         if not stages:
             return columns, {}, {}
-        interrupt_days = self.env["crm.customer.metrics"]._get_param(INTERRUPT_DAYS)
+        interrupt_days = get_setting(self.env, INTERRUPT_DAYS)
         engine_stages = stages._engine_stages()
         state = self._stage_state()
         first, decisions = {}, {}

@@ -1,6 +1,7 @@
 # res.partner is split by concern, as its card part lives in res_partner.py
 # pylint: disable=consider-merging-classes-inherited
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from .crm_customer_warning_rule import LIVE
 from .res_partner import USER_GROUP
@@ -30,6 +31,18 @@ class ResPartner(models.Model):
         counts = count_by(self, "crm.customer.warning", "partner_id", LIVE)
         for partner in self:
             partner.customer_warning_count = counts.get(partner, 0)
+
+    @api.constrains("annual_sales_target")
+    def _check_annual_sales_target(self):
+        for partner in self:
+            if partner.annual_sales_target < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The annual sales target of %(partner)s cannot be negative (%(target)s).",
+                        partner=partner.display_name,
+                        target=partner.annual_sales_target,
+                    )
+                )
 
     def action_open_warnings(self):
         self.ensure_one()

@@ -1,6 +1,11 @@
-"""Small helpers shared by the models: range checks, counts, bulk computes and inserts."""
+"""Small helpers shared by the models: range checks, counts, bulk computes and inserts,
+run locks."""
 
 import json
+import zlib
+from contextlib import contextmanager
+
+from psycopg2.extensions import TRANSACTION_STATUS_INERROR
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
@@ -134,3 +139,43 @@ def create_quiet_activities(records, values):
         .with_context(mail_activity_quick_update=True)
         .create([{"res_model_id": model_id, "automated": True, **vals} for vals in values])
     )
+
+
+def _lock_key(name, company_id):
+    """PostgreSQL advisory lock key (two int4) of run ``name`` in a company."""
+    return zlib.crc32(name.encode()) - 2**31, company_id
+
+
+@contextmanager
+def exclusive_runs(env, name, company_ids, *, across_commits=False):
+    """Take the lock of run ``name`` in each of ``company_ids`` that no other run holds;
+    yields the ids taken.
+
+    ``across_commits``: session-level locks, kept through the commits of a cron run and
+    released on exit, whatever happens; else transaction-level ones, released by the
+    transaction's own commit or rollback, so that nothing can leave them behind.
+    """
+    function = SQL("pg_try_advisory_lock" if across_commits else "pg_try_advisory_xact_lock")
+    taken = []
+    try:
+        for company_id in company_ids:
+            query = SQL("SELECT %s(%s, %s)", function, *_lock_key(name, company_id))
+            if env.execute_query(query)[0][0]:
+                taken.append(company_id)
+        yield taken
+    finally:
+        if across_commits and taken:
+            _unlock(env.cr, name, taken)
+
+
+def _unlock(cr, name, company_ids):
+    if cr._cnx.info.transaction_status == TRANSACTION_STATUS_INERROR:
+        cr.rollback()  # a failed statement: the run's work is lost anyway, the lock must go
+    for company_id in company_ids:
+        cr.execute(SQL("SELECT pg_advisory_unlock(%s, %s)", *_lock_key(name, company_id)))
+
+
+def busy_companies(env, name, company_ids):
+    """The companies among ``company_ids`` where run ``name`` is going on now."""
+    with exclusive_runs(env, name, company_ids, across_commits=True) as free:
+        return [company_id for company_id in company_ids if company_id not in free]

@@ -13,3 +13,5 @@ from . import test_engine_ranking
 from . import test_engine_stages
 from . import test_engine_warnings
 from . import test_engine_imports
+from . import test_security_config
+from . import test_security_concurrency

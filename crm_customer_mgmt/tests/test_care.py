@@ -55,6 +55,36 @@ class TestCareAndDigest(CustomerCardCase):
         self.assertEqual(len(greetings), 1)
         self.assertIn("Dragon Boat Festival", greetings.summary)
 
+    def test_29_february_is_remembered_on_the_28th_in_other_years(self):
+        Partner = self.env["res.partner"]
+        leapling = Partner.create(
+            {"name": "Lin Hao", "parent_id": self.customer.id, "birthday": date(1980, 2, 29)}
+        )
+        wed = Partner.create(
+            {
+                "name": "Ma Li",
+                "parent_id": self.customer.id,
+                "memorable_date": date(2004, 2, 29),
+                "memorable_date_label": "Wedding anniversary",
+            }
+        )
+        with freeze_time(date(2027, 2, 21)):  # reminders for 28 February 2027
+            self.env["crm.customer.holiday"]._cron_care_reminders()
+        self.assertEqual(leapling.activity_ids.summary, "Birthday of Lin Hao on 2027-02-28")
+        self.assertEqual(leapling.activity_ids.date_deadline, date(2027, 2, 28))
+        self.assertEqual(leapling.activity_ids.user_id, self.rep)
+        self.assertEqual(wed.activity_ids.summary, "Wedding anniversary of Ma Li on 2027-02-28")
+        self.assertEqual(wed.activity_ids.date_deadline, date(2027, 2, 28))
+        (leapling | wed).activity_ids.unlink()
+        with freeze_time(date(2028, 2, 21)):  # 28 February 2028: theirs is the next day
+            self.env["crm.customer.holiday"]._cron_care_reminders()
+        self.assertFalse((leapling | wed).activity_ids)
+        with freeze_time(date(2028, 2, 22)):
+            self.env["crm.customer.holiday"]._cron_care_reminders()
+        self.assertEqual(leapling.activity_ids.summary, "Birthday of Lin Hao on 2028-02-29")
+        self.assertEqual(leapling.activity_ids.date_deadline, date(2028, 2, 29))
+        self.assertEqual(wed.activity_ids.date_deadline, date(2028, 2, 29))
+
     def test_reminder_days_follow_settings(self):
         self.env["ir.config_parameter"].set_param("crm_customer_mgmt.care_reminder_days", "8")
         self._remind()

@@ -10,6 +10,8 @@ from odoo.tools import mute_logger
 
 from ..engine import stages as stage_engine
 from ..models import crm_customer_metrics
+from ..models import settings as settings_module
+from ..models.settings import get_setting
 from ..models.tools import owned_writer
 from .common import MetricsCase
 
@@ -308,8 +310,8 @@ class TestMetricsPass(MetricsCase):
             self.assertIn(message, str(caught.exception))
         settings = Settings.create({"metrics_period_days": 30, "abc_a_share": 70})
         settings.execute()
-        self.assertEqual(self.Metrics._get_param(crm_customer_metrics.PERIOD_DAYS), 30)
-        self.assertEqual(self.Metrics._get_param(crm_customer_metrics.ABC_A), 70.0)
+        self.assertEqual(get_setting(self.env, settings_module.PERIOD_DAYS), 30)
+        self.assertEqual(get_setting(self.env, settings_module.ABC_A), 70.0)
 
     def test_stage_band_refusals(self):
         for values, message in (
@@ -453,7 +455,7 @@ class TestMetricsPass(MetricsCase):
 
         def progress(processed=0, remaining=None, deactivate=False):
             calls.append((processed, remaining))
-            return 0 if len(calls) == 2 else 100  # time is up after the first batch
+            return 0 if len(calls) == 3 else 100  # time is up after the first batch
 
         Cron = type(self.env["ir.cron"])
         with (
