@@ -12,6 +12,7 @@ from odoo.tools import SQL, mute_logger
 
 from ..models import crm_customer_warning_rule, settings
 from ..models.settings import get_setting
+from ..models.tools import owned_writer
 from .common import MetricsCase
 
 TODAY = date(2026, 6, 30)
@@ -49,7 +50,7 @@ class TestSecurityConfig(MetricsCase):
     # Credit grades ----------------------------------------------------------------------
 
     def _holder(self):
-        self.customer.sudo().write(
+        owned_writer(self.customer).write(
             {"user_id": self.rep.id, "credit_grade_id": self.watch.id, "credit_score": 31}
         )
         return self.customer
