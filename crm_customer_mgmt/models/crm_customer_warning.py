@@ -114,13 +114,14 @@ class CrmCustomerWarning(models.Model):
         values = []
         for warning in self:
             leader = warning.user_id.sale_team_id.user_id if rule.severity == "critical" else None
+            user = leader or warning.user_id or fallback
             values.append(
                 {
                     "res_id": warning.id,
                     "activity_type_id": kind.id,
-                    "summary": rule.name,
+                    "summary": rule.with_context(lang=user.lang).name,  # the assignee's words
                     "note": warning.message,
-                    "user_id": (leader or warning.user_id or fallback).id,
+                    "user_id": user.id,
                     "date_deadline": deadline,
                 }
             )

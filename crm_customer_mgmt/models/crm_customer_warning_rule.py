@@ -345,10 +345,12 @@ class CrmCustomerWarningRule(models.Model):
         if len(new) > self.max_new_warnings:
             self._block(len(new))
             return
+        fallback = self.env["res.partner"]._unowned_responsible()
         for partner_id, warning in live_by_partner.items():
             if partner_id in hits:
+                reader = warning.user_id or fallback
                 warning._update_reading(
-                    self._words(hits[partner_id]), hits[partner_id].value, today
+                    self._words(hits[partner_id], reader.lang), hits[partner_id].value, today
                 )
             else:
                 owned_writer(warning).write({"state": "resolved", "resolved_date": today})
@@ -357,11 +359,14 @@ class CrmCustomerWarningRule(models.Model):
             {"last_run": fields.Datetime.now(), "last_error": False, "blocked_reason": False}
         )
 
-    def _words(self, reading):
-        return self.env._(
+    def _words(self, reading, lang=None):
+        """What a warning says, in ``lang``: the language of whoever reads it, not the
+        cron's."""
+        rule = self.with_context(lang=lang) if lang else self
+        return rule.env._(
             "%(rule)s: %(words)s (threshold %(operator)s %(threshold)s)",
-            rule=self.name,
-            words=reading.words(self.env._),
+            rule=rule.name,
+            words=reading.words(rule.env._),
             operator=self.operator,
             threshold=self.threshold,
         )
@@ -371,20 +376,23 @@ class CrmCustomerWarningRule(models.Model):
         concurrent run opened one of them first, the others are opened one by one and that
         one is left to it. Returns the warnings opened."""
         partners = self.env["res.partner"].browse(list(readings))
-        values = [
-            {
-                "rule_id": self.id,
-                "partner_id": partner.id,
-                "severity": self.severity,
-                "value": readings[partner.id].value,
-                "threshold": self.threshold,
-                "message": self._words(readings[partner.id]),
-                "first_detected": today,
-                "last_detected": today,
-                "user_id": (partner.card_owner_id or partner.user_id).id,
-            }
-            for partner in partners
-        ]
+        fallback = partners._unowned_responsible()
+        values = []
+        for partner in partners:
+            owner = partner.card_owner_id or partner.user_id
+            values.append(
+                {
+                    "rule_id": self.id,
+                    "partner_id": partner.id,
+                    "severity": self.severity,
+                    "value": readings[partner.id].value,
+                    "threshold": self.threshold,
+                    "message": self._words(readings[partner.id], (owner or fallback).lang),
+                    "first_detected": today,
+                    "last_detected": today,
+                    "user_id": owner.id,
+                }
+            )
         Warning = self.env["crm.customer.warning"]
         try:
             with self.env.cr.savepoint():

@@ -245,6 +245,29 @@ class TestWarnings(MetricsCase):
             warnings.filtered(lambda w: w.state == "open").first_detected, date(2026, 8, 20)
         )
 
+    def test_texts_in_the_language_of_who_reads_them(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["crm_customer_mgmt"], ["zh_CN"])
+        rep = new_test_user(
+            self.env,
+            login="zh_rep",
+            lang="zh_CN",
+            groups="sales_team.group_sale_salesman,crm_customer_mgmt.group_customer_mgmt_user",
+        )
+        self.customer.user_id = rep
+        self._invoice(self.customer, date(2026, 3, 1), 1000)
+        self._invoice(self.other, date(2026, 3, 1), 500)
+        rule = self._rule(activity_type_id=self.env.ref("mail.mail_activity_data_todo").id)
+        rule.with_context(lang="zh_CN").name = "逾期测试"
+        warnings = self._run(rule)
+        chinese = warnings.filtered(lambda w: w.partner_id == self.customer)
+        self.assertTrue(chinese.message.startswith("逾期测试:"), chinese.message)
+        self.assertIn("阈值", chinese.message)
+        self.assertEqual(chinese.activity_ids.summary, "逾期测试")
+        english = warnings - chinese  # unowned: the administrator's language
+        self.assertTrue(english.message.startswith("Test rule: "), english.message)
+        self.assertEqual(english.activity_ids.summary, "Test rule")
+
     def test_acknowledged_and_snoozed_stay_silent(self):
         self._invoice(self.customer, date(2026, 3, 1), 1000)
         rule = self._rule(activity_type_id=self.env.ref("mail.mail_activity_data_todo").id)
