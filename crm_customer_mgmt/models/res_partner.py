@@ -56,6 +56,24 @@ DEFAULT_STALE_DAYS = 90
 RESPONSIBLE_PARAM = "crm_customer_mgmt.unowned_responsible_id"
 DEFAULT_RESPONSIBLE = "base.user_admin"
 
+# What a rep may read of res.partner (the rule res_partner_rule_customer_mgmt_user holds this
+# text; the tests check that it does). A managed customer is a commercial partner that is not
+# an internal user's partner, nor one of the user's companies, nor a vendor only: of those, a
+# rep reads the ones he or she sells to or keeps the card of, and the unassigned ones. Every
+# other partner (colleagues, the company, vendors) stays readable, as the chatter, followers,
+# mentions and quotations need.
+REP_PARTNER_RULE_DOMAIN = (
+    "['|', '|', '|', '|', '|',"
+    " ('commercial_partner_id.partner_share', '=', False),"
+    " ('commercial_partner_id', 'in', user.company_ids.partner_id.ids),"
+    " '&', ('commercial_partner_id.supplier_rank', '>', 0),"
+    " ('commercial_partner_id.customer_rank', '=', 0),"
+    " ('commercial_partner_id.user_id', '=', user.id),"
+    " ('commercial_partner_id.card_owner_id', '=', user.id),"
+    " '&', ('commercial_partner_id.user_id', '=', False),"
+    " ('commercial_partner_id.card_owner_id', '=', False)]"
+)
+
 # (minimum, maximum) accepted for the card's numeric fields.
 CARD_RANGES = {
     "liquid_asset_ratio": (0, 100),
