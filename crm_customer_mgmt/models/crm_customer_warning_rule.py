@@ -200,7 +200,7 @@ class CrmCustomerWarningRule(models.Model):
         hits = {}
         for partner_id, customer_facts in facts.items():
             reading = warning_engine.read(metric, customer_facts)
-            if warning_engine.holds(operator, reading.value, threshold):
+            if warning_engine.reading_holds(operator, reading, threshold):
                 hits[partner_id] = reading
         return hits
 

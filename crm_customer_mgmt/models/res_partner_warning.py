@@ -2,6 +2,7 @@
 # pylint: disable=consider-merging-classes-inherited
 from odoo import api, fields, models
 
+from ..engine import warnings as warning_engine
 from .crm_customer_warning_rule import LIVE
 from .tools import count_by
 
@@ -35,3 +36,33 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.id)]
         action["context"] = {"search_default_live": 1}
         return action
+
+    def action_mark_card_reviewed(self):
+        res = super().action_mark_card_reviewed()
+        self._refresh_review_warnings()
+        return res
+
+    def _refresh_review_warnings(self):
+        """The card-review warnings of these customers, measured again now rather than at the
+        next nightly run: resolved when the condition no longer holds, else reworded."""
+        today = fields.Date.context_today(self)
+        warnings = (
+            self.env["crm.customer.warning"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", self.ids),
+                    *LIVE,
+                    ("rule_id.metric", "=", "days_since_review"),
+                ]
+            )
+        )
+        for warning in warnings:
+            review = warning.partner_id.card_review_date
+            facts = {"days_since_review": (today - review).days if review else None}
+            reading = warning_engine.read("days_since_review", facts)
+            rule = warning.rule_id
+            if warning_engine.reading_holds(rule.operator, reading, rule.threshold):
+                warning._update_reading(rule._words(reading), reading.value, today)
+            else:
+                warning.write({"state": "resolved", "resolved_date": today})

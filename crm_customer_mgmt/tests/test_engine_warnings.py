@@ -1,6 +1,6 @@
 import pytest
 
-from ..engine.warnings import METRICS, holds, read
+from ..engine.warnings import METRICS, holds, read, reading_holds
 
 BASE = {
     "overdue_amount": 0.0,
@@ -84,3 +84,12 @@ def test_holds():
     assert not holds(">", 3, 3)
     assert holds("<", -50, -30)
     assert not holds("<", None, 10), "an unmeasured value never raises a warning"
+
+
+def test_a_card_never_reviewed_is_past_any_review_interval():
+    never = read("days_since_review", facts(days_since_review=None))
+    assert never.words() == "card never reviewed"
+    assert reading_holds(">", never, 90) and reading_holds(">=", never, 3650)
+    assert not reading_holds("<", never, 90), "not a recently reviewed card"
+    recent = read("days_since_review", facts(days_since_review=10))
+    assert not reading_holds(">", recent, 90) and reading_holds("<=", recent, 90)
