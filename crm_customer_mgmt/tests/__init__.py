@@ -4,3 +4,6 @@ from . import test_metrics_pass
 from . import test_credit
 from . import test_warnings
 from . import test_care
+from . import test_card_forms
+from . import test_partner_rule
+from . import test_card_review_warning
