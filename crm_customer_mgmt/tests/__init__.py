@@ -7,3 +7,4 @@ from . import test_care
 from . import test_card_forms
 from . import test_partner_rule
 from . import test_card_review_warning
+from . import test_stage_bands
