@@ -1,6 +1,7 @@
 # res.partner is split by concern, as its card part lives in res_partner.py
 # pylint: disable=consider-merging-classes-inherited
 from odoo import api, fields, models
+from odoo.fields import Domain
 
 from ..engine import warnings as warning_engine
 from .crm_customer_warning_rule import LIVE
@@ -27,6 +28,23 @@ class ResPartner(models.Model):
         counts = count_by(self, "crm.customer.warning", "partner_id", LIVE)
         for partner in self:
             partner.customer_warning_count = counts.get(partner, 0)
+
+    # The scope widget of a warning rule counts and lists with this context key: customers,
+    # as the rule watches them, not every contact.
+    @api.model
+    def search_count(self, domain, limit=None):
+        return super().search_count(self._warning_scope_domain(domain), limit=limit)
+
+    @api.model
+    def web_search_read(self, domain, *args, **kwargs):
+        return super().web_search_read(self._warning_scope_domain(domain), *args, **kwargs)
+
+    @api.model
+    def _warning_scope_domain(self, domain):
+        if not self.env.context.get("crm_customer_warning_scope"):
+            return domain
+        customers = self.env["crm.customer.metrics"]._customer_domain()
+        return Domain.AND([Domain(customers), Domain(domain)])
 
     def action_open_warnings(self):
         self.ensure_one()
