@@ -9,3 +9,4 @@ from . import test_partner_rule
 from . import test_card_review_warning
 from . import test_stage_bands
 from . import test_warning_rule_form
+from . import test_menu_views
