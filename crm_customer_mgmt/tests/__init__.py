@@ -10,3 +10,4 @@ from . import test_card_review_warning
 from . import test_stage_bands
 from . import test_warning_rule_form
 from . import test_menu_views
+from . import test_tours
