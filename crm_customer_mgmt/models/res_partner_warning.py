@@ -52,7 +52,7 @@ class ResPartner(models.Model):
             "crm_customer_mgmt.action_crm_customer_warning"
         )
         action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {"search_default_live": 1}
+        action["context"] = {"search_default_open": 1, "search_default_acknowledged": 1}
         return action
 
     def action_mark_card_reviewed(self):
