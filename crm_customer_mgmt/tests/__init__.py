@@ -11,3 +11,4 @@ from . import test_stage_bands
 from . import test_warning_rule_form
 from . import test_menu_views
 from . import test_tours
+from . import test_credit_explanation
