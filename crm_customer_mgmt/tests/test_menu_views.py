@@ -127,6 +127,7 @@ class TestMenuViews(CustomerCardCase):
         self._check_user(self.rep, 7)
         names = {menu.name for menu, _action in self._menus_with_actions(self.rep)}
         self.assertNotIn("Card Review", names, "a supervisor's screen")
+        self.assertIn("Quotations", names, "reps quote without Sales' own menu")
         customers = self.env.ref("crm_customer_mgmt.action_res_partner_customer_card").sudo()
         self.assertIn(self.customer.id, [row["id"] for row in self._open(self.rep, customers)])
 
@@ -149,3 +150,20 @@ class TestMenuViews(CustomerCardCase):
         values = card.web_read(self._spec(card, form["views"]["form"]["arch"]))
         self.assertEqual(values[0]["name"], "Jinhai Hardware Co.")
         self.assertNotIn("customer_type", values[0], "the card stays the app's")
+
+    def test_relationship_kanban_routes_stage_changes_to_the_wizard(self):
+        action = self.env.ref("crm_customer_mgmt.action_res_partner_relationship")
+        views = (
+            self.env["res.partner"]
+            .with_user(self.manager)
+            .get_views([(action.view_id.id, "kanban")])
+        )
+        arch = etree.fromstring(views["views"]["kanban"]["arch"])
+        self.assertEqual(arch.get("records_draggable"), "0", "no drag that would be undone")
+        wizard = self.env.ref("crm_customer_mgmt.action_crm_customer_stage_wizard")
+        self.assertTrue(arch.xpath(f"//button[@name='{wizard.id}']"))
+        rep_views = (
+            self.env["res.partner"].with_user(self.rep).get_views([(action.view_id.id, "kanban")])
+        )
+        rep_arch = etree.fromstring(rep_views["views"]["kanban"]["arch"])
+        self.assertFalse(rep_arch.xpath(f"//button[@name='{wizard.id}']"), "a supervisor's act")
