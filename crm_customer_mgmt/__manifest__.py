@@ -40,6 +40,9 @@
         "demo/account_payment_demo.xml",
         "demo/crm_customer_wallet_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["crm_customer_mgmt/static/tests/tours/*.js"],
+    },
     "installable": True,
     "application": True,
 }

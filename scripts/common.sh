@@ -70,10 +70,48 @@ ensure_postgres() {
     export PGHOST=127.0.0.1 PGPORT=$port PGUSER=odoo
 }
 
+# Debian packages the tests and the reports need: Chromium drives the tours, Noto CJK draws
+# the demo's Chinese names in screenshots and PDFs, wkhtmltopdf prints the reports.
+SYSTEM_PACKAGES=(chromium fonts-noto-cjk wkhtmltopdf)
+
+# Prints the packages of SYSTEM_PACKAGES that are not installed (all of them off Debian).
+missing_packages() {
+    local package
+    for package in "${SYSTEM_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" \
+            || echo "$package"
+    done
+}
+
+# Installs the missing ones with apt-get (one update, one install) as root or through
+# password-less sudo; otherwise says what to install and goes on (the tours are then skipped).
+ensure_system_packages() {
+    local missing sudo=()
+    mapfile -t missing < <(missing_packages)
+    [ ${#missing[@]} -gt 0 ] || return 0
+    if ! command -v apt-get >/dev/null; then
+        say "warning: install ${missing[*]} (or your system's equivalents) for the browser tours and PDF reports"
+        return 0
+    fi
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+            sudo=(sudo)
+        else
+            say "warning: ${missing[*]} missing and neither root nor sudo here; install them with: sudo apt-get install ${missing[*]}"
+            return 0
+        fi
+    fi
+    say "installing ${missing[*]} with apt-get (once)"
+    "${sudo[@]}" apt-get update -qq \
+        && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+        || die "apt-get could not install ${missing[*]} (it says why above)."
+}
+
 setup() {
     ensure_odoo
     ensure_venv
     ensure_postgres
+    ensure_system_packages
 }
 
 # Writes an Odoo configuration file for this checkout and prints its path. One file per

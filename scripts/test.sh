@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Installs the addon and its bridge modules in a throwaway database, runs every test, drops
-# the database. Fails on any test failure and on any error or warning logged while installing.
+# Installs the addon and its bridge modules in a throwaway database, runs every test (the
+# browser tours in Chromium included), drops the database. Fails on any test failure and on
+# any error or warning logged while installing. The same tests also run under Odoo's own
+# runner:
+#   odoo-bin -d DB --test-enable --test-tags /crm_customer_mgmt --stop-after-init
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 setup
 
@@ -19,7 +22,13 @@ if grep -E " (WARNING|ERROR|CRITICAL) " "$LOG"; then
     die "installing ${MODULES[*]} logged the warnings or errors above."
 fi
 
-say "running the tests: Odoo test cases (the DB-less engine ones included) and portal routes (HTTP)"
+if missing_packages | grep -qx chromium; then
+    die "Chromium is not installed, so the browser tours cannot run; install it (apt-get install chromium) and rerun."
+fi
+
+# --odoo-http serves Odoo on a free port for the browser tours and the portal routes
+# (HttpCase), so one pytest run covers the Odoo cases, the tours and the engine's tests.
+say "running the tests: Odoo test cases (the engine's included), portal routes and browser tours"
 cd "$ROOT"
 "$PY" -m pytest -p no:cacheprovider --odoo-config="$(odoo_conf)" --odoo-database="$DB" --odoo-http \
     "$@" "${MODULES[@]/%//tests}"

@@ -29,6 +29,7 @@ class Result(NamedTuple):
     score: float
     parts: tuple
     no_history: bool
+    left_out: tuple = ()  # keys of the weighted factors with no measured value
 
 
 def quality(factor, value):
@@ -54,7 +55,8 @@ def score(factors, values, has_history=True):
         )
         for f in measured
     )
-    return Result(round(sum(part.points for part in parts), 1), parts, False)
+    left_out = tuple(f.key for f in factors if f.weight > 0 and values.get(f.key) is None)
+    return Result(round(sum(part.points for part in parts), 1), parts, False, left_out)
 
 
 def grade_for(grades, value):

@@ -25,6 +25,7 @@ class Reading(NamedTuple):
     value: float | None
     template: str = ""
     params: dict | None = None
+    beyond: bool = False  # past any upper bound, unmeasurable as a number (never reviewed)
 
     def words(self, translate=lambda template, **params: template % params):
         return translate(self.template, **(self.params or {})) if self.template else ""
@@ -41,6 +42,14 @@ def metric(key):
 def holds(operator, value, threshold):
     """Whether ``value operator threshold``; an unmeasured value never holds."""
     return value is not None and OPERATORS[operator](value, threshold)
+
+
+def reading_holds(operator, reading, threshold):
+    """Whether ``reading`` meets the condition; a reading ``beyond`` any bound is above every
+    threshold."""
+    if reading.beyond:
+        return operator in (">", ">=", "!=")
+    return holds(operator, reading.value, threshold)
 
 
 def read(key, facts):
@@ -161,8 +170,8 @@ def credit_downgraded(facts):
 @metric("days_since_review")
 def days_since_review(facts):
     days = facts["days_since_review"]
-    if days is None:
-        return Reading(None, _("never reviewed"))
+    if days is None:  # stale like the card says: older than any review interval
+        return Reading(None, _("card never reviewed"), beyond=True)
     return Reading(days, _("card reviewed %(days)s days ago"), {"days": days})
 
 

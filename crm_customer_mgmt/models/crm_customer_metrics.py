@@ -546,7 +546,6 @@ class CrmCustomerMetrics(models.Model):
                 "credit_to_invoice",
                 "last_order_date",
                 "card_review_date",
-                "create_date",
                 "card_completeness",
                 "annual_sales_target",
             ]
@@ -572,9 +571,7 @@ class CrmCustomerMetrics(models.Model):
                 if limit > 0
                 else None,
                 "grade_change": downgrades.get(pid, False),
-                "days_since_review": _days(
-                    signal["card_review_date"] or signal["create_date"].date(), today
-                ),
+                "days_since_review": _days(signal["card_review_date"], today),
                 "completeness": signal["card_completeness"],
                 "key_contact_changes": contacts.get(pid, []),
                 "annual_target": signal["annual_sales_target"],

@@ -40,21 +40,22 @@ class CrmCustomerWallet(models.Model):
 
     @api.depends("partner_id", "date_from", "date_to", "total_spend", "company_id")
     def _compute_our_sales(self):
-        sales = self.env["crm.customer.metrics"]._sales_in_periods(
-            [
-                (
-                    wallet.id,
-                    wallet.partner_id.id,
-                    wallet.date_from,
-                    wallet.date_to,
-                    wallet.company_id.id,
-                )
-                for wallet in self
-                if wallet.partner_id and wallet.date_from and wallet.date_to
-            ]
-        )
-        for wallet in self:
-            wallet.our_sales = sales.get(wallet.id, 0.0)
+        """Read from posted invoices, by position: a line being edited in a form has no id
+        yet, its saved customer and company have (``_origin``)."""
+        periods = [
+            (
+                position,
+                wallet.partner_id._origin.id,
+                wallet.date_from,
+                wallet.date_to,
+                wallet.company_id._origin.id,
+            )
+            for position, wallet in enumerate(self)
+            if wallet.partner_id._origin and wallet.date_from and wallet.date_to
+        ]
+        sales = self.env["crm.customer.metrics"]._sales_in_periods(periods)
+        for position, wallet in enumerate(self):
+            wallet.our_sales = sales.get(position, 0.0)
             wallet.share_of_wallet = self._share(wallet.our_sales, wallet.total_spend)
 
     @staticmethod

@@ -50,6 +50,7 @@ DEFAULT_THRESHOLD_RANGE = (0, 1e9)
 LIVE = [("state", "in", ("open", "acknowledged"))]
 RUN_LOCK = "crm_customer_mgmt.warning_rules"  # one rule run at a time per company
 SCOPE_TIMEOUT_MS = 10_000  # longest a rule's scope may take to search
+PREVIEW_NAMES = 20
 
 
 class CrmCustomerWarningRule(models.Model):
@@ -141,19 +142,43 @@ class CrmCustomerWarningRule(models.Model):
     # Actions ----------------------------------------------------------------------------
 
     def action_preview(self):
-        """Which customers would have a warning now; writes nothing."""
+        """Which customers would have a warning now; writes nothing. The form saves a new
+        rule before this runs: rules made on screen start inactive, and the preview says so."""
         self.ensure_one()
         hits = self._hits(fields.Date.context_today(self))
-        message = self.env._(
-            "%(count)s customers match now: %(names)s",
-            count=len(hits),
-            names=", ".join(self.env["res.partner"].browse(list(hits)[:20]).mapped("name")),
-        )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {"title": self.name, "message": message, "sticky": True},
+            "params": {
+                "title": self.env._("Preview of %s", self.name),
+                "message": " ".join(
+                    filter(None, [self._preview_words(hits), self._state_words()])
+                ),
+                "type": "info" if self.active else "warning",
+                "sticky": True,
+            },
         }
+
+    def action_activate(self):
+        self.write({"active": True})
+        return True
+
+    def _preview_words(self, hits):
+        if not hits:
+            return self.env._("No customer matches this rule now: it would open no warning.")
+        names = self.env["res.partner"].browse(list(hits)[:PREVIEW_NAMES]).mapped("name")
+        more = len(hits) - len(names)
+        return self.env._(
+            "Customers matching now (%(count)s): %(names)s%(more)s.",
+            count=len(hits),
+            names=", ".join(names),
+            more=self.env._(" and %s more", more) if more > 0 else "",
+        )
+
+    def _state_words(self):
+        if self.active:
+            return ""
+        return self.env._("This rule is inactive: it opens no warning until you activate it.")
 
     def action_run(self):
         """Run now: refused while a run of the same company goes on."""
@@ -312,10 +337,12 @@ class CrmCustomerWarningRule(models.Model):
     def _hits(self, today, cache=None):
         """Customer id -> Reading, for the customers in scope where the condition holds."""
         Partner = self.env["res.partner"].with_company(self.company_id)
-        Metrics = self.env["crm.customer.metrics"].with_company(self.company_id)
+        # facts are read as the nightly run reads them: a supervisor's preview needs no
+        # accounting rights
+        Metrics = self.env["crm.customer.metrics"].sudo().with_company(self.company_id)
         if cache is None:
             partners = Partner.browse(self._scope_ids(Partner))
-            facts = Metrics._warning_facts(partners, self.period_days, today)
+            facts = Metrics._warning_facts(partners.sudo(), self.period_days, today)
         else:  # rules of a run share their customers' facts and, when alike, their scope
             key = ("facts", self.company_id.id, self.period_days)
             if key not in cache:
@@ -329,7 +356,7 @@ class CrmCustomerWarningRule(models.Model):
         hits = {}
         for partner_id, customer_facts in facts.items():
             reading = warning_engine.read(metric, customer_facts)
-            if warning_engine.holds(operator, reading.value, threshold):
+            if warning_engine.reading_holds(operator, reading, threshold):
                 hits[partner_id] = reading
         return hits
 

@@ -48,6 +48,24 @@ PASS_OWNED_FIELDS = frozenset(
 CREDIT_INPUT_FIELDS = frozenset({"trust", "credit_limit", "use_partner_credit_limit"})
 CREDIT_INPUT_GROUPS = (MANAGER_GROUP, "account.group_account_manager")
 
+# What a rep may read of res.partner (the rule res_partner_rule_customer_mgmt_user holds this
+# text; the tests check that it does). A managed customer is a commercial partner that is not
+# an internal user's partner, nor one of the user's companies, nor a vendor only: of those, a
+# rep reads the ones he or she sells to or keeps the card of, and the unassigned ones. Every
+# other partner (colleagues, the company, vendors) stays readable, as the chatter, followers,
+# mentions and quotations need.
+REP_PARTNER_RULE_DOMAIN = (
+    "['|', '|', '|', '|', '|',"
+    " ('commercial_partner_id.partner_share', '=', False),"
+    " ('commercial_partner_id', 'in', user.company_ids.partner_id.ids),"
+    " '&', ('commercial_partner_id.supplier_rank', '>', 0),"
+    " ('commercial_partner_id.customer_rank', '=', 0),"
+    " ('commercial_partner_id.user_id', '=', user.id),"
+    " ('commercial_partner_id.card_owner_id', '=', user.id),"
+    " '&', ('commercial_partner_id.user_id', '=', False),"
+    " ('commercial_partner_id.card_owner_id', '=', False)]"
+)
+
 # (minimum, maximum) accepted for the card's numeric fields.
 CARD_RANGES = {
     "liquid_asset_ratio": (0, 100),

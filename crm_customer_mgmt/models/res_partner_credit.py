@@ -117,6 +117,10 @@ class ResPartner(models.Model):
             ),
             "part": self.env._("%(factor)s: %(value)s → %(points)s / %(max)s points"),
             "score": self.env._("Score: %s"),
+            "left_out": self.env._(
+                "Left out for lack of data: %s. The other factors share their weight, so"
+                " their maximums add up to 100 and differ from customer to customer."
+            ),
             "neutral": self.env._(
                 "No invoice history yet: neutral score %s, neither good nor bad."
             ),
@@ -302,6 +306,9 @@ class ResPartner(models.Model):
                 }
                 for part in result.parts
             ]
+            if result.left_out:
+                labels = ", ".join(words["labels"][key] for key in result.left_out)
+                lines.append(words["left_out"] % labels)
             lines.append(words["score"] % result.score)
         return "\n".join(lines + self._explain_inputs(words, card, signal))
 

@@ -121,14 +121,15 @@ class ResPartner(models.Model):
             partner.days_since_last_order = (today - last).days if last else 0
 
     def _compute_period_measures(self):
-        """What the last metrics pass measured, in this company."""
+        """What the last metrics pass measured, in this company (for a card being edited, what
+        it measured for the saved card)."""
         metrics = self.env["crm.customer.metrics"].search(
-            [("partner_id", "in", self.ids), ("company_id", "=", self.env.company.id)]
+            [("partner_id", "in", self._origin.ids), ("company_id", "=", self.env.company.id)]
         )
         by_partner = {row.partner_id.id: row for row in metrics}
         empty = self.env["crm.customer.metrics"]
         for partner in self:
-            row = by_partner.get(partner.id, empty)
+            row = by_partner.get(partner._origin.id, empty)
             dropped = set(row.categories_prev or []) - set(row.categories or [])
             partner.dropped_category_ids = [(6, 0, sorted(dropped))]
             partner.period_sales = row.sales

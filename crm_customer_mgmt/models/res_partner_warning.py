@@ -2,7 +2,9 @@
 # pylint: disable=consider-merging-classes-inherited
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.fields import Domain
 
+from ..engine import warnings as warning_engine
 from .crm_customer_warning_rule import LIVE
 from .res_partner import USER_GROUP
 from .tools import count_by
@@ -44,11 +46,58 @@ class ResPartner(models.Model):
                     )
                 )
 
+    # The scope widget of a warning rule counts and lists with this context key: customers,
+    # as the rule watches them, not every contact.
+    @api.model
+    def search_count(self, domain, limit=None):
+        return super().search_count(self._warning_scope_domain(domain), limit=limit)
+
+    @api.model
+    def web_search_read(self, domain, *args, **kwargs):
+        return super().web_search_read(self._warning_scope_domain(domain), *args, **kwargs)
+
+    @api.model
+    def _warning_scope_domain(self, domain):
+        if not self.env.context.get("crm_customer_warning_scope"):
+            return domain
+        customers = self.env["crm.customer.metrics"]._customer_domain()
+        return Domain.AND([Domain(customers), Domain(domain)])
+
     def action_open_warnings(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_customer_mgmt.action_crm_customer_warning"
         )
         action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {"search_default_live": 1}
+        action["context"] = {"search_default_open": 1, "search_default_acknowledged": 1}
         return action
+
+    def action_mark_card_reviewed(self):
+        res = super().action_mark_card_reviewed()
+        self._refresh_review_warnings()
+        return res
+
+    def _refresh_review_warnings(self):
+        """The card-review warnings of these customers, measured again now rather than at the
+        next nightly run: resolved when the condition no longer holds, else reworded."""
+        today = fields.Date.context_today(self)
+        warnings = (
+            self.env["crm.customer.warning"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", self.ids),
+                    *LIVE,
+                    ("rule_id.metric", "=", "days_since_review"),
+                ]
+            )
+        )
+        for warning in warnings:
+            review = warning.partner_id.card_review_date
+            facts = {"days_since_review": (today - review).days if review else None}
+            reading = warning_engine.read("days_since_review", facts)
+            rule = warning.rule_id
+            if warning_engine.reading_holds(rule.operator, reading, rule.threshold):
+                warning._update_reading(rule._words(reading), reading.value, today)
+            else:
+                warning.write({"state": "resolved", "resolved_date": today})

@@ -30,11 +30,13 @@ def check_ranges(records, ranges):
 
 
 def count_by(records, comodel, field, domain=()):
-    """How many ``comodel`` records point to each of ``records`` through ``field``."""
+    """How many ``comodel`` records point to each of ``records`` through ``field``; a record
+    being edited in a form (no id yet) counts as its saved original."""
     groups = records.env[comodel]._read_group(
-        [(field, "in", records.ids), *domain], [field], ["__count"]
+        [(field, "in", records._origin.ids), *domain], [field], ["__count"]
     )
-    return dict(groups)
+    counts = {target.id: count for target, count in groups}
+    return {record: counts.get(record._origin.id, 0) for record in records}
 
 
 def insert_rows(model, rows):

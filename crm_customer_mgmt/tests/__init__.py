@@ -15,3 +15,11 @@ from . import test_engine_warnings
 from . import test_engine_imports
 from . import test_security_config
 from . import test_security_concurrency
+from . import test_card_forms
+from . import test_partner_rule
+from . import test_card_review_warning
+from . import test_stage_bands
+from . import test_warning_rule_form
+from . import test_menu_views
+from . import test_tours
+from . import test_credit_explanation

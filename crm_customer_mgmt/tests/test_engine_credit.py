@@ -40,6 +40,11 @@ class TestEngineCredit(BaseCase):
         )
         self.assertEqual(result.score, 100.0)
 
+    def test_unmeasured_factors_are_named(self):
+        result = score([LATE, LENGTH, TRUST], {"late_days": 0, "years": None, "trust": 100})
+        self.assertEqual(result.left_out, ("years",))
+        self.assertEqual(score([LATE, TRUST], {"late_days": 0, "trust": 100}).left_out, ())
+
     def test_rounded_parts_still_sum_exactly(self):
         factors = [Factor(str(n), 1, good=0, bad=3) for n in range(3)]
         result = score(factors, {"0": 1, "1": 1, "2": 2})

@@ -1,6 +1,6 @@
 from odoo.tests import BaseCase, tagged
 
-from ..engine.warnings import METRICS, holds, read
+from ..engine.warnings import METRICS, holds, read, reading_holds
 
 BASE = {
     "overdue_amount": 0.0,
@@ -110,3 +110,13 @@ class TestEngineWarnings(BaseCase):
         self.assertFalse(holds(">", 3, 3))
         self.assertTrue(holds("<", -50, -30))
         self.assertFalse(holds("<", None, 10), "an unmeasured value never raises a warning")
+
+    def test_a_card_never_reviewed_is_past_any_review_interval(self):
+        never = read("days_since_review", facts(days_since_review=None))
+        self.assertEqual(never.words(), "card never reviewed")
+        self.assertTrue(reading_holds(">", never, 90))
+        self.assertTrue(reading_holds(">=", never, 3650))
+        self.assertFalse(reading_holds("<", never, 90), "not a recently reviewed card")
+        recent = read("days_since_review", facts(days_since_review=10))
+        self.assertFalse(reading_holds(">", recent, 90))
+        self.assertTrue(reading_holds("<=", recent, 90))

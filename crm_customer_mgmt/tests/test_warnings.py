@@ -349,7 +349,9 @@ class TestWarnings(MetricsCase):
         rule = self._rule(partner_domain=f"[('id', 'in', {(self.customer | self.other).ids})]")
         with freeze_time(TODAY):
             action = rule.action_preview()
-        self.assertIn("1 customers match now: Ruifeng Wholesale", action["params"]["message"])
+        self.assertIn(
+            "Customers matching now (1): Ruifeng Wholesale.", action["params"]["message"]
+        )
         self.assertFalse(self.Warning.search([("rule_id", "=", rule.id)]))
 
     def test_reps_and_companies_see_their_own_warnings(self):

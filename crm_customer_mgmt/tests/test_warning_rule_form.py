@@ -1,0 +1,79 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.tests import Form, new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
+
+from .common import MetricsCase
+
+MANAGER = "crm_customer_mgmt.group_customer_mgmt_manager"
+TODAY = date(2026, 6, 30)
+
+
+@tagged("post_install", "-at_install")
+class TestWarningRuleForm(MetricsCase):
+    """The rule form as a supervisor uses it: a preview never starts a rule by itself."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager = new_test_user(cls.env, login="rule_form_mgr", groups=MANAGER)
+        cls.late = cls._customer("Late Payer Co.")
+        cls.punctual = cls._customer("Punctual Co.")
+        cls.contact = cls.env["res.partner"].create({"name": "Guo Jing", "parent_id": cls.late.id})
+        cls.scope = repr([("id", "in", (cls.late | cls.punctual | cls.contact).ids)])
+        action = cls.env.ref("crm_customer_mgmt.action_crm_customer_warning_rule")
+        cls.Rule = (
+            cls.env["crm.customer.warning.rule"]
+            .with_user(cls.manager)
+            .with_context(**safe_eval(action.context))
+        )
+
+    def _new_rule(self, threshold):
+        with Form(self.Rule) as form:
+            form.name = "Overdue over a month"
+            form.metric = "overdue_days"
+            form.operator = ">="
+            form.threshold = threshold
+            form.partner_domain = self.scope
+        return form.record
+
+    def test_rule_made_on_screen_starts_inactive_and_preview_says_so(self):
+        invoice = self._invoice(self.late, date(2026, 4, 1), 500)
+        self.assertEqual(invoice.payment_state, "not_paid")
+        self._pass(self.late | self.punctual, TODAY)
+        rule = self._new_rule(30)
+        self.assertFalse(rule.active)
+        with freeze_time(TODAY):
+            message = rule.action_preview()["params"]["message"]
+        self.assertIn("Customers matching now (1): Late Payer Co.", message)
+        self.assertIn("This rule is inactive", message)
+        with freeze_time(TODAY):
+            self.env.ref("crm_customer_mgmt.ir_cron_customer_warnings").method_direct_trigger()
+        self.assertFalse(rule.warning_ids, "an inactive rule opens nothing")
+        rule.action_activate()
+        self.assertTrue(rule.active)
+        with freeze_time(TODAY):
+            self.assertNotIn("inactive", rule.action_preview()["params"]["message"])
+
+    def test_preview_with_no_match_reads_as_a_sentence(self):
+        self._pass(self.late | self.punctual, TODAY)
+        rule = self._new_rule(30)
+        with freeze_time(TODAY):
+            message = rule.action_preview()["params"]["message"]
+        self.assertTrue(message.startswith("No customer matches this rule now"))
+        self.assertNotIn(":  ", message)
+
+    def test_scope_widget_counts_the_customers_the_rule_watches(self):
+        rule = self._new_rule(30)
+        Partner = self.env["res.partner"].with_user(self.manager)
+        domain = safe_eval(rule.partner_domain)
+        self.assertEqual(Partner.search_count(domain), 3, "every contact, as before")
+        Scoped = Partner.with_context(crm_customer_warning_scope=True)
+        self.assertEqual(Scoped.search_count(domain), 2)
+        self.assertEqual(Scoped.search_count(domain), Partner.search_count(rule._scope()))
+        listed = Scoped.web_search_read(domain, {"name": {}})
+        self.assertEqual(
+            {row["name"] for row in listed["records"]}, {"Late Payer Co.", "Punctual Co."}
+        )
