@@ -7,7 +7,7 @@ from odoo.fields import Domain
 from ..engine import warnings as warning_engine
 from .crm_customer_warning_rule import LIVE
 from .res_partner import USER_GROUP
-from .tools import count_by
+from .tools import count_by, owned_writer
 
 
 class ResPartner(models.Model):
@@ -98,6 +98,7 @@ class ResPartner(models.Model):
             reading = warning_engine.read("days_since_review", facts)
             rule = warning.rule_id
             if warning_engine.reading_holds(rule.operator, reading, rule.threshold):
-                warning._update_reading(rule._words(reading), reading.value, today)
+                lang = (warning.user_id or self._unowned_responsible()).lang
+                warning._update_reading(rule._words(reading, lang), reading.value, today)
             else:
-                warning.write({"state": "resolved", "resolved_date": today})
+                owned_writer(warning).write({"state": "resolved", "resolved_date": today})

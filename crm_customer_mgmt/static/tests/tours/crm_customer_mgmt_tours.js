@@ -2,6 +2,8 @@ import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_utils";
 
 const CUSTOMER = "Tour Hengda Trading";
+// a warning is snoozed for 90 days at most: 30 days from today
+const SNOOZE = luxon.DateTime.now().plus({ days: 30 });
 
 function openTab(name) {
     return { content: `open the ${name} tab`, trigger: `.o_notebook a[name='${name}']`, run: "click" };
@@ -122,7 +124,7 @@ registry.category("web_tour.tours").add("crm_customer_mgmt_rep_tour", {
         {
             content: "snooze it",
             trigger: ".modal .o_field_widget[name='snooze_until'] input",
-            run: "edit 12/31/2030",
+            run: `edit ${SNOOZE.toFormat("MM/dd/yyyy")}`,
         },
         {
             content: "confirm",
@@ -131,7 +133,7 @@ registry.category("web_tour.tours").add("crm_customer_mgmt_rep_tour", {
         },
         {
             content: "the warning is acknowledged and snoozed",
-            trigger: ".o_field_widget[name='snoozed_until']:contains(2030)",
+            trigger: `.o-mail-Message:contains(${SNOOZE.toFormat("MM/dd/yyyy")}):contains(Snoozed Until)`,
         },
         {
             content: "acknowledged",
