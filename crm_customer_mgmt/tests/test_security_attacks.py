@@ -1,0 +1,133 @@
+"""Attacks on the app's promises through side doors: context defaults, writes that carry the
+app's own mark further than meant, and public methods that run the pass as the superuser.
+RPC calls are the model's methods called as that user."""
+
+from datetime import date
+
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from ..models.tools import owned_writer
+from .common import REP, MetricsCase
+
+# a rep who is also an accounting administrator: he may set the debtor trust, nothing more
+ACCOUNTING_REP = f"{REP},account.group_account_manager"
+
+
+@tagged("post_install", "-at_install")
+class TestSecurityAttacks(MetricsCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rep = new_test_user(cls.env, login="atk_rep", groups=REP, name="Han Rep")
+        cls.accountant = new_test_user(
+            cls.env, login="atk_acct", groups=ACCOUNTING_REP, name="Ma Ledger"
+        )
+        cls.clerk = new_test_user(cls.env, login="atk_clerk", groups="base.group_user")
+        cls.grade_a = cls.env.ref("crm_customer_mgmt.credit_grade_a")
+        cls.grade_d = cls.env.ref("crm_customer_mgmt.credit_grade_d")
+        cls.customer = cls._customer("Attacked Co.")
+        owned_writer(cls.customer).write(
+            {"user_id": cls.accountant.id, "credit_grade_id": cls.grade_d.id}
+        )
+        cls.portal = new_test_user(cls.env, login="atk_portal", groups="base.group_portal")
+        cls.portal.partner_id.parent_id = cls.customer
+        cls.criterion = cls.env["crm.customer.evaluation.criterion"].create(
+            {"name": "Attack criterion", "weight": 10}
+        )
+
+    # Context defaults -------------------------------------------------------------------
+
+    def test_context_defaults_cannot_set_what_the_pass_owns(self):
+        Partner = self.env["res.partner"].with_user(self.rep)
+        attacks = {
+            "default_credit_grade_id": self.grade_a.id,
+            "default_credit_score": 99.0,
+            "default_card_review_date": date(2026, 1, 1),
+            "default_trust": "good",
+        }
+        for key, value in attacks.items():
+            with self.subTest(key=key), self.assertRaises(AccessError):
+                Partner.with_context(**{key: value}).create(
+                    {"name": "Defaulted Co.", "is_company": True}
+                )
+        self.assertFalse(
+            self.env["res.partner"].search([("name", "=", "Defaulted Co.")]),
+            "nothing was created",
+        )
+        created = Partner.with_context(default_is_company=True).create({"name": "Plain Co."})
+        self.assertTrue(created.is_company, "other defaults still apply")
+        self.assertFalse(created.credit_grade_id)
+
+    # The debtor trust's stamp -----------------------------------------------------------
+
+    def test_the_trust_stamp_does_not_approve_scores(self):
+        card = self.customer.with_user(self.accountant)
+        line = (
+            self.env["crm.customer.evaluation"]
+            .with_user(self.accountant)
+            .create(
+                {"partner_id": self.customer.id, "criterion_id": self.criterion.id, "score": 100}
+            )
+        )
+        self.assertFalse(line.approved)
+        with self.assertRaises(AccessError) as caught:  # rolled back, as an RPC call is
+            card.write(
+                {
+                    "trust": "good",
+                    "customer_evaluation_ids": [Command.update(line.id, {"approved": True})],
+                }
+            )
+        self.assertIn("cannot be changed directly", str(caught.exception))
+        self.env.invalidate_all()
+        self.assertFalse(line.approved)
+        self.assertFalse(line.approved_by_id)
+        self.assertEqual(self.customer.trust, "normal")
+
+    def test_the_trust_stamp_does_not_grade_new_contacts(self):
+        card = self.customer.with_user(self.accountant)
+        with self.assertRaises(AccessError) as caught:  # rolled back, as an RPC call is
+            card.write(
+                {
+                    "trust": "good",
+                    "child_ids": [
+                        Command.create(
+                            {
+                                "name": "Graded Branch",
+                                "is_company": True,
+                                "credit_grade_id": self.grade_a.id,
+                            }
+                        )
+                    ],
+                }
+            )
+        self.assertIn("cannot be changed directly", str(caught.exception))
+        self.assertFalse(self.env["res.partner"].search([("name", "=", "Graded Branch")]))
+        self.assertFalse(self.customer.credit_trust_set_by_id)
+
+    def test_the_trust_alone_is_still_stamped(self):
+        self.customer.with_user(self.accountant).write({"trust": "good"})
+        self.assertEqual(self.customer.trust, "good")
+        self.assertEqual(self.customer.credit_trust_set_by_id, self.accountant)
+        self.assertTrue(self.customer.credit_trust_set_date)
+
+    # The card's Refresh -----------------------------------------------------------------
+
+    def test_only_the_apps_users_refresh_a_customer(self):
+        self._pay(self._invoice(self.customer, date(2026, 6, 1), 500), date(2026, 6, 1))
+        for user in (self.clerk, self.portal):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.customer.with_user(user).action_refresh_relationship()
+        self.customer.invalidate_recordset()
+        self.assertFalse(self.customer.last_order_date, "the pass did not run")
+        self.assertFalse(self.customer.credit_score_explanation)
+        self.assertEqual(self.customer.credit_grade_id, self.grade_d)
+
+    def test_a_rep_refreshes_only_customers_he_may_edit(self):
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.rep).action_refresh_relationship()
+        self.customer.invalidate_recordset()
+        self.assertFalse(self.customer.last_order_date)
+        self.customer.with_user(self.accountant).action_refresh_relationship()
+        self.assertTrue(self.customer.credit_score_explanation, "its own rep still refreshes it")
