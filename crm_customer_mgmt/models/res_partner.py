@@ -303,8 +303,9 @@ class ResPartner(models.Model):
         self._check_owned_fields(set(vals))
         result = super().write(vals)
         if "trust" in vals:  # who set it shows in the credit explanation; the mark covers
-            # this stamp only, not the lines or contacts the same write may create
-            super(ResPartner, owned_writer(self)).write(
+            # this stamp only, not the lines or contacts the same write may create, and the
+            # stamp is the app's to keep, also when someone outside the app sets the trust
+            super(ResPartner, owned_writer(self.sudo())).write(
                 {
                     "credit_trust_set_by_id": self.env.uid,
                     "credit_trust_set_date": fields.Datetime.now(),

@@ -112,6 +112,17 @@ class TestSecurityAttacks(MetricsCase):
         self.assertEqual(self.customer.credit_trust_set_by_id, self.accountant)
         self.assertTrue(self.customer.credit_trust_set_date)
 
+    def test_outside_the_app_odoos_rules_still_set_the_trust(self):
+        billing = new_test_user(
+            self.env,
+            login="atk_billing",
+            groups="account.group_account_invoice,base.group_partner_manager",
+            name="Du Billing",
+        )
+        self.customer.with_user(billing).write({"trust": "bad"})
+        self.assertEqual(self.customer.trust, "bad")
+        self.assertEqual(self.customer.credit_trust_set_by_id, billing)
+
     # The card's Refresh -----------------------------------------------------------------
 
     def test_only_the_apps_users_refresh_a_customer(self):
