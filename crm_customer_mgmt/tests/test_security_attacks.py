@@ -5,11 +5,11 @@ RPC calls are the model's methods called as that user."""
 from datetime import date
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from ..models.tools import owned_writer
-from .common import REP, MetricsCase
+from .common import REP, MetricsCase, SaleCreditCase
 
 # a rep who is also an accounting administrator: he may set the debtor trust, nothing more
 ACCOUNTING_REP = f"{REP},account.group_account_manager"
@@ -142,3 +142,71 @@ class TestSecurityAttacks(MetricsCase):
         self.assertFalse(self.customer.last_order_date)
         self.customer.with_user(self.accountant).action_refresh_relationship()
         self.assertTrue(self.customer.credit_score_explanation, "its own rep still refreshes it")
+
+
+@tagged("post_install", "-at_install")
+class TestForgedPrepayment(SaleCreditCase):
+    """A billing user who is also a rep cannot make a blocked quotation look paid in full."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        billing = cls.env.ref("account.group_account_invoice")
+        (cls.rep + cls.supervisor).sudo().write({"group_ids": [Command.link(billing.id)]})
+        cls.provider = (
+            cls.env["payment.provider"]
+            .sudo()
+            .create({"name": "Card on file", "code": "none", "state": "test"})
+        )
+
+    def _transaction(self, order, amount, state, reference):
+        return (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": self.provider.id,
+                    "payment_method_id": self.env.ref("payment.payment_method_unknown").id,
+                    "amount": amount,
+                    "currency_id": order.currency_id.id,
+                    "reference": reference,
+                    "partner_id": order.partner_id.id,
+                    "sale_order_ids": [Command.set(order.ids)],
+                    "state": state,
+                }
+            )
+        )
+
+    def _assert_still_blocked(self, order):
+        self.env.invalidate_all()
+        self.assertEqual(order.state, "draft")
+        self.assertFalse(order.sudo().amount_paid)
+        with self.assertRaises(UserError):
+            order.with_user(self.rep).action_confirm()
+        self.assertEqual(order.state, "draft")
+
+    def test_linking_another_orders_payment_is_refused(self):
+        order = self._quotation(self.blocked)
+        paid = self._quotation(self.good)
+        other_tx = self._transaction(paid, 1000.0, "done", "paid-elsewhere")
+        with self.assertRaises(AccessError):
+            order.with_user(self.rep).write({"transaction_ids": [Command.link(other_tx.id)]})
+        self.assertEqual(other_tx.sale_order_ids, paid)
+        self._assert_still_blocked(order)
+
+    def test_editing_a_pending_payment_into_a_full_one_is_refused(self):
+        order = self._quotation(self.blocked)
+        pending = self._transaction(order, 1.0, "draft", "pending-one")
+        with self.assertRaises(AccessError):
+            pending.with_user(self.rep).write({"amount": 10000.0, "state": "done"})
+        self.assertEqual((pending.amount, pending.state), (1.0, "draft"))
+        self._assert_still_blocked(order)
+
+    def test_the_payment_flow_and_supervisors_still_record_payments(self):
+        order = self._quotation(self.blocked)
+        pending = self._transaction(order, order.amount_total, "draft", "flow-one")
+        pending.with_user(self.supervisor).write({"state": "done"})
+        self.assertEqual(order.sudo().amount_paid, order.amount_total)
+        cancelled = self._transaction(order, 1.0, "draft", "flow-two")
+        cancelled.with_user(self.rep).write({"state": "cancel"})
+        self.assertEqual(cancelled.state, "cancel", "a payment that does not count is no risk")
