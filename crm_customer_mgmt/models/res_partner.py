@@ -11,7 +11,7 @@ from .settings import (
     UNOWNED_RESPONSIBLE,
     get_setting,
 )
-from .tools import check_ranges, owned_writer, refuse_owned_fields
+from .tools import check_ranges, created_fields, owned_writer, refuse_owned_fields
 
 USER_GROUP = "crm_customer_mgmt.group_customer_mgmt_user"
 MANAGER_GROUP = "crm_customer_mgmt.group_customer_mgmt_manager"
@@ -274,24 +274,29 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._check_owned_fields(vals)
+            self._check_owned_fields(created_fields(self, vals))
         return super().create(vals_list)
 
     def write(self, vals):
-        self._check_owned_fields(vals)
-        if "trust" in vals:  # who set it shows in the credit explanation
-            vals = {
-                **vals,
-                "credit_trust_set_by_id": self.env.uid,
-                "credit_trust_set_date": fields.Datetime.now(),
-            }
-            return super(ResPartner, owned_writer(self)).write(vals)
-        return super().write(vals)
+        self._check_owned_fields(set(vals))
+        result = super().write(vals)
+        if "trust" in vals:  # who set it shows in the credit explanation; the mark covers
+            # this stamp only, not the lines or contacts the same write may create, and the
+            # stamp is the app's to keep, also when someone outside the app sets the trust
+            super(ResPartner, owned_writer(self.sudo())).write(
+                {
+                    "credit_trust_set_by_id": self.env.uid,
+                    "credit_trust_set_date": fields.Datetime.now(),
+                }
+            )
+        return result
 
-    def _check_owned_fields(self, vals):
-        refuse_owned_fields(self, vals, PASS_OWNED_FIELDS)
+    def _check_owned_fields(self, names):
+        """Refuse ``names`` (the fields a create or write sets) that the pass owns, and the
+        credit inputs to the app's reps."""
+        refuse_owned_fields(self, names, PASS_OWNED_FIELDS)
         if (
-            CREDIT_INPUT_FIELDS & set(vals)
+            CREDIT_INPUT_FIELDS & names
             and not self.env.su
             and self.env.user.has_group(USER_GROUP)
             and not any(self.env.user.has_group(group) for group in CREDIT_INPUT_GROUPS)

@@ -151,7 +151,13 @@ class ResPartner(models.Model):
     # Actions ----------------------------------------------------------------------------
 
     def action_refresh_relationship(self):
-        """Run the metrics pass now for these customers."""
+        """Run the metrics pass now for these customers: the pass runs as the superuser, so
+        only the app's users may start it, and only for customers they may edit."""
+        if not self.env.user.has_group(USER_GROUP):
+            raise AccessError(
+                self.env._("Only the customer management app's users can refresh customers.")
+            )
+        self.check_access("write")
         customers = self.commercial_partner_id
         self.env["crm.customer.metrics"].sudo()._refresh_partners_now(
             customers.sudo(), fields.Date.context_today(self)

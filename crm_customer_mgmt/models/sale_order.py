@@ -104,6 +104,8 @@ class SaleOrder(models.Model):
             order._check_credit_party_switch(blocked)
         if TERM_FIELDS & vals.keys():
             self._check_payment_term_grade()
+        if "transaction_ids" in vals:  # a paid transaction linked by hand
+            self.transaction_ids._check_credit_payment()
         return result
 
     def _check_party_access(self, vals_list):

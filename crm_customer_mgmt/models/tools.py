@@ -114,6 +114,13 @@ def is_data_load(env):
     return env.su and bool(env.context.get("install_mode"))
 
 
+def created_fields(records, vals):
+    """The fields a create of ``vals`` sets: those of ``vals`` and the ``default_*`` keys of
+    the context, which fill in the others."""
+    defaults = {key[8:] for key in records.env.context if key.startswith("default_")}
+    return set(vals) | defaults
+
+
 def refuse_owned_fields(records, names, owned):
     """Raise a clear AccessError when ``names`` touch ``owned`` fields outside the app's code."""
     touched = sorted(set(names) & owned)

@@ -7,6 +7,7 @@ from . import test_care
 from . import test_security_fields
 from . import test_security_records
 from . import test_security_sale
+from . import test_security_attacks
 from . import test_engine_card
 from . import test_engine_credit
 from . import test_engine_ranking

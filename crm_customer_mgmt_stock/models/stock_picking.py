@@ -22,11 +22,16 @@ class StockPicking(models.Model):
         return result
 
     def _credit_holding_parties(self):
-        """Companies of the sale order's parties whose current grade holds deliveries."""
+        """Companies of the delivery's partner and of its sale orders' parties whose current
+        grade holds deliveries. The orders are also read from the moves: a stock user can
+        clear the picking's own sale order."""
         self.ensure_one()
-        if self.picking_type_code != "outgoing" or not self.sale_id:
+        if self.picking_type_code != "outgoing":
             return self.env["res.partner"]
-        return self.sale_id._credit_parties().filtered("credit_grade_id.hold_deliveries")
+        parties = self.partner_id.commercial_partner_id.sudo()
+        for order in self.sale_id | self.move_ids.sale_line_id.order_id:
+            parties |= order._credit_parties()
+        return parties.filtered("credit_grade_id.hold_deliveries")
 
     def _credit_hold_refusal(self):
         return self.env._(

@@ -1,6 +1,6 @@
 from odoo import SUPERUSER_ID, Command
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.crm_customer_mgmt.models.tools import owned_writer
 from odoo.addons.crm_customer_mgmt.tests.common import SaleCreditCase
@@ -64,3 +64,16 @@ class TestDeliveryHold(SaleCreditCase):
         owned_writer(self.good).credit_grade_id = self.grade_d
         picking.button_validate()
         self.assertEqual(picking.state, "done")
+
+    def test_unlinking_the_order_does_not_release_the_goods(self):
+        stock_clerk = new_test_user(
+            self.env, login="hold_stock_clerk", groups="stock.group_stock_user"
+        )
+        picking = self._delivery().with_user(stock_clerk)
+        owned_writer(self.good).credit_grade_id = self.grade_d
+        picking.write({"sale_id": False})
+        picking.move_ids.write({"sale_line_id": False})
+        with self.assertRaises(UserError):
+            picking.button_validate()
+        self.assertNotEqual(picking.state, "done")
+        self.assertFalse(picking.move_ids.filtered(lambda move: move.state == "done"))
