@@ -19,6 +19,7 @@ from . import res_partner_warning
 from . import res_users
 from . import payment_transaction
 from . import sale_order
+from . import sale_order_line
 from . import res_config_settings
 from . import ir_config_parameter
 from . import ir_cron

@@ -207,6 +207,32 @@ class SaleOrder(models.Model):
             )
         )
 
+    def _credit_guarded_totals(self):
+        """Totals of the confirmed orders that a blocked party keeps from growing, when the
+        current user is no supervisor: a confirmed order must not carry more goods to a
+        customer whose grade blocks new orders."""
+        if self.env.su or self.env["res.users"]._acts_as_customer_supervisor():
+            return {}
+        return {
+            order: order.amount_total
+            for order in self
+            if order.state == "sale" and order._credit_blocking_parties()
+        }
+
+    def _check_credit_growth(self, totals_before):
+        for order, total in totals_before.items():
+            if order.currency_id.compare_amounts(order.amount_total, total) > 0:
+                raise UserError(
+                    self.env._(
+                        "The confirmed order %(order)s cannot grow: the credit grade of"
+                        " %(party)s blocks orders. Only a supervisor can add to it:"
+                        " %(supervisors)s.",
+                        order=order.name,
+                        party=order._credit_blocking_parties()[0].name,
+                        supervisors=order._credit_supervisor_names(),
+                    )
+                )
+
     def _credit_held_note(self):
         if self.amount_paid:
             return self.env._(

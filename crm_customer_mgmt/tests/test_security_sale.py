@@ -234,6 +234,45 @@ class TestEveryPartyIsChecked(SaleCreditCase):
 
 
 @tagged("post_install", "-at_install")
+class TestConfirmedOrdersDoNotGrow(SaleCreditCase):
+    """A downgrade to a blocking grade stops confirmed orders from growing."""
+
+    def setUp(self):
+        super().setUp()
+        self.order = self._quotation(self.good)
+        self.order.action_confirm()
+        owned_writer(self.good).credit_grade_id = self.grade_d
+        self.total = self.order.amount_total
+
+    def test_a_rep_cannot_add_to_it(self):
+        line = self.order.order_line
+        attacks = (
+            {"order_line": [Command.create({"product_id": self.products[1].id})]},
+            {"order_line": [Command.update(line.id, {"product_uom_qty": 10000})]},
+            {"order_line": [Command.update(line.id, {"price_unit": 99999})]},
+        )
+        for values in attacks:
+            with self.subTest(values=values), self.assertRaises(UserError) as caught:
+                self.order.write(values)
+            self.assertIn("cannot grow", str(caught.exception))
+        with self.assertRaises(UserError):
+            self.env["sale.order.line"].with_user(self.rep).create(
+                {"order_id": self.order.id, "product_id": self.products[2].id}
+            )
+        self.assertEqual(self.order.amount_total, self.total)
+        self.assertEqual(len(self.order.order_line), 1)
+
+    def test_a_supervisor_may_add_and_a_rep_may_shrink(self):
+        line = self.order.order_line
+        self.order.with_user(self.supervisor).write(
+            {"order_line": [Command.update(line.id, {"product_uom_qty": 3})]}
+        )
+        self.assertEqual(self.order.amount_total, 3 * self.total)
+        line.with_user(self.rep).product_uom_qty = 2
+        self.assertEqual(self.order.amount_total, 2 * self.total)
+
+
+@tagged("post_install", "-at_install")
 class TestOrdersForOwnCustomers(SaleCreditCase):
     """A rep makes orders only for customers whose card he may read."""
 
