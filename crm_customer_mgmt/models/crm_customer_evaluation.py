@@ -1,12 +1,19 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from .tools import is_data_load, owned_writer, refuse_owned_fields
 
 SCORE_FIELDS = frozenset({"score", "scored", "criterion_id", "partner_id"})
 # who entered a score and who approved it: kept by the model itself
 APPROVAL_FIELDS = frozenset(
-    {"entered_by_id", "entered_date", "approved", "approved_by_id", "approved_date"}
+    {
+        "entered_by_id",
+        "entered_date",
+        "approved",
+        "approved_score",
+        "approved_by_id",
+        "approved_date",
+    }
 )
 
 
@@ -44,6 +51,9 @@ class CrmCustomerEvaluation(models.Model):
         help="Only scores a customer supervisor entered or approved count toward the credit"
         " grade.",
     )
+    approved_score = fields.Integer(
+        readonly=True, help="The score a supervisor last approved: the one that counts."
+    )
     approved_by_id = fields.Many2one("res.users", string="Approved By", readonly=True)
     approved_date = fields.Datetime(string="Approved On", readonly=True)
 
@@ -57,35 +67,61 @@ class CrmCustomerEvaluation(models.Model):
         for vals in vals_list:
             refuse_owned_fields(self, vals, APPROVAL_FIELDS)
         stamp = self._entry_stamp()
-        return super().create([{**vals, **stamp} for vals in vals_list])
+        lines = super().create([{**vals, **stamp} for vals in vals_list])
+        lines._approve_own_entry()
+        return lines
 
     def write(self, vals):
         refuse_owned_fields(self, vals, APPROVAL_FIELDS)
-        if SCORE_FIELDS & set(vals):
-            vals = {**vals, **self._entry_stamp()}
-            return super(CrmCustomerEvaluation, owned_writer(self)).write(vals)
-        return super().write(vals)
+        if not SCORE_FIELDS & set(vals):
+            return super().write(vals)
+        stamp = self._entry_stamp()
+        if {"criterion_id", "partner_id"} & set(vals):  # an approval holds for its line only
+            stamp.update(approved_score=0, approved_by_id=False, approved_date=False)
+        result = super(CrmCustomerEvaluation, owned_writer(self)).write({**vals, **stamp})
+        self._approve_own_entry()
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_approved(self):
+        """A rep who deletes an approved score would erase what a supervisor let count."""
+        if self.filtered("approved_date") and not self._supervisor_entry():
+            raise AccessError(
+                self.env._(
+                    "Only customer supervisors can delete evaluation scores that a supervisor"
+                    " approved: they count toward the credit grade."
+                )
+            )
 
     def _entry_stamp(self):
-        """Who entered a score, and whether it counts for credit at once: a supervisor's
-        own entry does; a rep's waits for a supervisor's approval."""
-        now = fields.Datetime.now()
-        stamp = {"entered_by_id": self.env.uid, "entered_date": now, "approved": False}
-        stamp["approved_by_id"] = stamp["approved_date"] = False
-        if self.env["res.users"]._acts_as_customer_supervisor() or is_data_load(self.env):
-            stamp.update(approved=True, approved_by_id=self.env.uid, approved_date=now)
-        return stamp
+        """Who entered a score. A rep's entry waits for a supervisor's approval; until then
+        the last approved score of the line keeps counting."""
+        return {
+            "entered_by_id": self.env.uid,
+            "entered_date": fields.Datetime.now(),
+            "approved": False,
+        }
+
+    def _supervisor_entry(self):
+        return self.env["res.users"]._acts_as_customer_supervisor() or is_data_load(self.env)
+
+    def _approve_own_entry(self):
+        """A supervisor's own entry counts at once."""
+        if self._supervisor_entry():
+            self._approve()
 
     def _approve(self):
-        """A supervisor approves these lines' scores for the credit grade."""
-        pending = self.filtered(lambda line: line.scored and not line.approved)
-        owned_writer(pending).write(
-            {
-                "approved": True,
-                "approved_by_id": self.env.uid,
-                "approved_date": fields.Datetime.now(),
-            }
-        )
+        """A supervisor approves these lines' entries for the credit grade: a score counts
+        from now on, an unscored line stops counting."""
+        pending = self.filtered(lambda line: not line.approved)
+        now = fields.Datetime.now()
+        for line in pending:
+            kept = {"approved_score": line.score, "approved_by_id": self.env.uid}
+            if not line.scored:
+                kept = {"approved_score": 0, "approved_by_id": False}
+            owned_writer(line).write(
+                {"approved": True, "approved_date": line.scored and now, **kept}
+            )
         return pending
 
     @api.depends("score")

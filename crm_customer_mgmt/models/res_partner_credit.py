@@ -225,12 +225,13 @@ class ResPartner(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """
-            SELECT e.partner_id, e.criterion_id, c.weight, e.score, e.approved,
-                   e.entered_by_id, COALESCE(e.entered_date, e.write_date), e.approved_by_id,
-                   e.approved_date
+            SELECT e.partner_id, e.criterion_id, c.weight, e.score, e.scored AND NOT e.approved,
+                   e.entered_by_id, COALESCE(e.entered_date, e.write_date),
+                   e.approved_score, e.approved_by_id, e.approved_date
               FROM crm_customer_evaluation e
               JOIN crm_customer_evaluation_criterion c ON c.id = e.criterion_id
-             WHERE e.partner_id = ANY(%s) AND e.scored AND c.active
+             WHERE e.partner_id = ANY(%s) AND c.active
+               AND (e.scored OR e.approved_date IS NOT NULL)
                 """,
                 self.ids,
             )
@@ -238,24 +239,33 @@ class ResPartner(models.Model):
         names = dict(
             self.env["res.users"]
             .sudo()
-            .browse({row[5] for row in rows} | {row[7] for row in rows})
+            .browse({row[5] for row in rows} | {row[8] for row in rows})
             .exists()
             .mapped(lambda user: (user.id, user.name))
         )
         lines = {}
-        for pid, crit, weight, score, approved, by, on, approver, approved_on in rows:
-            lines.setdefault(pid, []).append(
-                card_engine.EvaluationLine(
-                    crit,
-                    weight,
-                    score,
-                    approved,
-                    names.get(by, ""),
-                    on,
-                    names.get(approver, ""),
-                    approved_on,
+        for pid, crit, weight, score, pending, by, on, kept, approver, approved_on in rows:
+            card = lines.setdefault(pid, [])
+            entered_by = names.get(by, "")
+            if approved_on:  # the last approved score counts, whatever was entered since
+                card.append(
+                    card_engine.EvaluationLine(
+                        crit,
+                        weight,
+                        kept,
+                        True,
+                        entered_by,
+                        on,
+                        names.get(approver, ""),
+                        approved_on,
+                    )
                 )
-            )
+            if pending:
+                card.append(
+                    card_engine.EvaluationLine(
+                        crit, weight, score, False, entered_by, on, "", None
+                    )
+                )
         return {
             pid: card_engine.credit_inputs(card, criterion.id if criterion else None)
             for pid, card in lines.items()

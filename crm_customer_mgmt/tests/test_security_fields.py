@@ -238,6 +238,31 @@ class TestRepEnteredScores(MetricsCase):
         self._score_all(self.rep, 100)
         self.assertEqual(set(lines.mapped("approved")), {False})
 
+    def test_a_rep_cannot_erase_an_approved_score(self):
+        self._pay(self._invoice(self.customer, self.invoice_date, 1000), date(2026, 5, 30))
+        self._score_all(self.manager, 5)  # a supervisor's poor marks count at once
+        self._pass(self.customer, TODAY)
+        marked_down = self.customer.credit_score
+        lines = self.customer.customer_evaluation_ids.with_user(self.rep)
+        self._score_all(self.rep, 100)
+        self._pass(self.customer, TODAY + timedelta(days=1))
+        self.assertEqual(self.customer.credit_score, marked_down, "the approved 5 still counts")
+        lines.write({"scored": False, "score": 0})
+        self._pass(self.customer, TODAY + timedelta(days=2))
+        self.assertEqual(self.customer.credit_score, marked_down, "unscoring erases nothing")
+        with self.assertRaisesRegex(AccessError, "Only customer supervisors can delete"):
+            lines.unlink()
+        with self.assertRaisesRegex(AccessError, "Only customer supervisors can delete"):
+            self.customer.with_user(self.rep).write(
+                {"customer_evaluation_ids": [(2, line.id) for line in lines]}
+            )
+        other = self.env["crm.customer.evaluation.criterion"].create(
+            {"name": "Spare", "weight": 1}
+        )
+        lines[0].write({"criterion_id": other.id})
+        self.assertFalse(lines[0].approved_date, "an approval holds for its criterion only")
+        self.assertEqual(len(self.customer.customer_evaluation_ids), len(self.criteria))
+
     def test_the_superuser_is_no_approver(self):
         self._score_all(self.rep, 90)
         with self.assertRaises(AccessError):

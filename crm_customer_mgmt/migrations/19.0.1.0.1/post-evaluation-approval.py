@@ -15,9 +15,10 @@ def migrate(cr, version):
         UPDATE crm_customer_evaluation
            SET entered_by_id = write_uid, entered_date = write_date,
                approved = write_uid = ANY(%s),
+               approved_score = CASE WHEN write_uid = ANY(%s) THEN score ELSE 0 END,
                approved_by_id = CASE WHEN write_uid = ANY(%s) THEN write_uid END,
                approved_date = CASE WHEN write_uid = ANY(%s) THEN write_date END
          WHERE entered_by_id IS NULL
         """,
-        [supervisors] * 3,
+        [supervisors] * 4,
     )
