@@ -1,5 +1,6 @@
 from odoo import api, models
-from odoo.exceptions import AccessError
+
+from .tools import check_customers_access
 
 
 class CrmCustomerCardMixin(models.AbstractModel):
@@ -23,15 +24,12 @@ class CrmCustomerCardMixin(models.AbstractModel):
         return super().write(vals)
 
     def _check_customer_access(self, vals_list):
-        partner_ids = {vals["partner_id"] for vals in vals_list if vals.get("partner_id")}
-        if not partner_ids or self.env.su:
-            return
-        try:
-            self.env["res.partner"].browse(partner_ids).check_access("write")
-        except AccessError as error:
-            raise AccessError(
-                self.env._(
-                    "%(what)s can only belong to customers whose card you may edit.",
-                    what=self.env["ir.model"]._get(self._name).name,
-                )
-            ) from error
+        check_customers_access(
+            self.env,
+            {vals["partner_id"] for vals in vals_list if vals.get("partner_id")},
+            "write",
+            self.env._(
+                "%(what)s can only belong to customers whose card you may edit.",
+                what=self.env["ir.model"]._get(self._name).name,
+            ),
+        )

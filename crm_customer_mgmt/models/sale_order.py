@@ -1,8 +1,9 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..engine.sale_policy import TermLine, fully_prepaid, longest_due_days, softer_terms
 from .res_partner import USER_GROUP
+from .tools import check_customers_access
 
 PARTY_FIELDS = ("partner_id", "partner_invoice_id", "partner_shipping_id")
 TERM_FIELDS = {"payment_term_id", "partner_id", "partner_invoice_id"}
@@ -109,17 +110,13 @@ class SaleOrder(models.Model):
         return result
 
     def _check_party_access(self, vals_list):
-        """Orders only for customers the user may read: record rules check the order, not
-        the customer it names, whose name the order would then show."""
-        ids = {vals[name] for vals in vals_list for name in PARTY_FIELDS if vals.get(name)}
-        if not ids or self.env.su:
-            return
-        try:
-            self.env["res.partner"].browse(ids).check_access("read")
-        except AccessError as error:
-            raise AccessError(
-                self.env._("You can only make orders for customers whose card you may read.")
-            ) from error
+        """Orders only for customers the user may read, whose name the order would show."""
+        check_customers_access(
+            self.env,
+            {vals[name] for vals in vals_list for name in PARTY_FIELDS if vals.get(name)},
+            "read",
+            self.env._("You can only make orders for customers whose card you may read."),
+        )
 
     def action_confirm(self):
         # the portal and payment flows confirm as the superuser: a blocked quotation that is

@@ -188,3 +188,15 @@ def busy_companies(env, name, company_ids):
     """The companies among ``company_ids`` where run ``name`` is going on now."""
     with exclusive_runs(env, name, company_ids, across_commits=True) as free:
         return [company_id for company_id in company_ids if company_id not in free]
+
+
+def check_customers_access(env, partner_ids, operation, message):
+    """Raise ``message`` as an AccessError unless the user may ``operation`` (read, write)
+    every partner of ``partner_ids``: record rules check a record before it points to a
+    customer, not the customer it then names. Odoo's own error would name the customer."""
+    if not partner_ids or env.su:
+        return
+    try:
+        env["res.partner"].browse(partner_ids).check_access(operation)
+    except AccessError as error:
+        raise AccessError(message) from error
