@@ -84,7 +84,7 @@ missing_packages() {
 }
 
 # Installs the missing ones with apt-get (one update, one install) as root or through
-# password-less sudo; otherwise says what to install and goes on (the tours are then skipped).
+# password-less sudo; otherwise says what to install and goes on (make test then stops).
 ensure_system_packages() {
     local missing sudo=()
     mapfile -t missing < <(missing_packages)
