@@ -2,12 +2,13 @@
 # Odoo's tree: ODOO_SRC (default ~/.cache/crm_customer_mgmt/odoo-19.0); database: PGHOST etc.
 # ARGS go to the script: make test ARGS="-k stage", make run ARGS=--dev=xml.
 ARGS ?=
-.PHONY: help setup run test lint fix bench i18n clean-db
+.PHONY: help setup run test test-upgrade lint fix bench i18n clean-db
 
 help:
 	@echo "make setup     find or fetch Odoo 19.0, build .venv, find or start PostgreSQL"
 	@echo "make run       serve crm_demo (addon + demo data) at http://127.0.0.1:8069, admin/admin"
-	@echo "make test      install the addon in a throwaway database and run its tests"
+	@echo "make test      install the addon in a throwaway database, run its tests, then test-upgrade"
+	@echo "make test-upgrade  upgrade a database of the previous release (19.0.1.0.0) and check it"
 	@echo "make lint      ruff and pylint-odoo (OCA's mandatory checks) over the addon"
 	@echo "make fix       let ruff fix and reformat the addon, then lint"
 	@echo "make bench     run scripts/bench.sh"
@@ -22,6 +23,9 @@ run:
 
 test:
 	bash scripts/test.sh $(ARGS)
+
+test-upgrade:
+	bash scripts/test_upgrade.sh
 
 lint:
 	bash scripts/lint.sh

@@ -114,13 +114,14 @@ setup() {
     ensure_system_packages
 }
 
-# Writes an Odoo configuration file for this checkout and prints its path. One file per
-# content, written whole, so runs against different servers at once never read each other's.
+# Writes an Odoo configuration file for this checkout (or for the addons in the folder given,
+# e.g. a past release's) and prints its path. One file per content, written whole, so runs
+# against different servers at once never read each other's.
 odoo_conf() {
-    local body conf
+    local addons=${1:-$ROOT} body conf
     body=$(
         echo "[options]"
-        echo "addons_path = $ODOO_SRC/odoo/addons,$ODOO_SRC/addons,$ROOT"
+        echo "addons_path = $ODOO_SRC/odoo/addons,$ODOO_SRC/addons,$addons"
         echo "data_dir = $CACHE/data"
         [ -z "${PGHOST:-}" ] || echo "db_host = $PGHOST"
         [ -z "${PGPORT:-}" ] || echo "db_port = $PGPORT"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the addon and its bridge modules in a throwaway database, runs every test (the
-# browser tours in Chromium included), drops the database. Fails on any test failure and on
-# any error or warning logged while installing. The same tests also run under Odoo's own
-# runner:
+# browser tours in Chromium included), drops the database, then upgrades a database of the
+# previous release (scripts/test_upgrade.sh; not when ARGS select tests). Fails on any test
+# failure and on any error or warning logged while installing. The same tests also run under
+# Odoo's own runner:
 #   odoo-bin -d DB --test-enable --test-tags /crm_customer_mgmt --stop-after-init
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 setup
@@ -32,3 +33,8 @@ say "running the tests: Odoo test cases (the engine's included), portal routes a
 cd "$ROOT"
 "$PY" -m pytest -p no:cacheprovider --odoo-config="$(odoo_conf)" --odoo-database="$DB" --odoo-http \
     "$@" "${MODULES[@]/%//tests}"
+
+if [ $# -eq 0 ]; then
+    cleanup
+    bash "$ROOT/scripts/test_upgrade.sh"
+fi

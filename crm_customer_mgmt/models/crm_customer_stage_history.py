@@ -9,7 +9,7 @@ class CrmCustomerStageHistory(models.Model):
 
     partner_id = fields.Many2one("res.partner", required=True, index=True, ondelete="cascade")
     user_id = fields.Many2one(
-        related="partner_id.card_owner_id", string="Card Owner", store=True, index=True
+        "res.users", string="Card Owner", index=True, help="Who owned the card at the change."
     )
     stage_from_id = fields.Many2one("crm.customer.stage", string="From", ondelete="restrict")
     stage_to_id = fields.Many2one(
@@ -34,4 +34,3 @@ class CrmCustomerStageHistory(models.Model):
         string="Days in Previous Stage", aggregator="avg", help="Time spent in the stage left."
     )
     churn_reason_id = fields.Many2one("crm.churn.reason")
-    changed_by_id = fields.Many2one("res.users", default=lambda self: self.env.user)

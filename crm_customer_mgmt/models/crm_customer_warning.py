@@ -2,11 +2,14 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
+from odoo.fields import Domain
 
 from .res_partner import MANAGER_GROUP
 from .tools import create_quiet_activities, owned_writer, refuse_owned_fields
 
 SNOOZE_MAX_DAYS = 90
+# A warning in these states is the customer's one warning of its rule (see _live_domain).
+LIVE_STATES = ("open", "acknowledged")
 # What the rules and the warning's own actions write; nobody edits them directly.
 RULE_OWNED_FIELDS = frozenset(
     {
@@ -67,7 +70,7 @@ class CrmCustomerWarning(models.Model):
     acknowledge_note = fields.Text(tracking=True)
 
     _one_live_per_rule = models.UniqueIndex(
-        "(rule_id, partner_id) WHERE state IN ('open', 'acknowledged')",
+        f"(rule_id, partner_id) WHERE state IN {LIVE_STATES}",
         "A customer has one open warning per rule.",
     )
 
@@ -149,13 +152,13 @@ class CrmCustomerWarning(models.Model):
                     date=until,
                 )
             )
-        live = self.filtered(lambda warning: warning.state != "resolved")
+        live = self.filtered(lambda warning: warning.state in LIVE_STATES)
         owned_writer(live).write({"snoozed_until": until})
         return True
 
     def action_resolve(self):
         self.check_access("write")
-        owned_writer(self.filtered(lambda warning: warning.state != "resolved")).write(
+        owned_writer(self.filtered(lambda warning: warning.state in LIVE_STATES)).write(
             {"state": "resolved", "resolved_date": fields.Date.context_today(self)}
         )
         return True
@@ -168,6 +171,21 @@ class CrmCustomerWarning(models.Model):
             "res_id": self.partner_id.id,
             "view_mode": "form",
         }
+
+    @api.model
+    def _live_domain(self, snoozed=False):
+        """Live warnings: open or acknowledged and, unless ``snoozed``, not snoozed past
+        today. A snoozed warning stays its rule's one warning on the customer (the rules
+        pass ``snoozed=True``) but alarms nobody until its date: the card's count and banner,
+        the list behind them (the search view's "Needs Attention" filter says the same) and
+        the digest leave it out."""
+        domain = Domain("state", "in", LIVE_STATES)
+        if snoozed:
+            return domain
+        today = fields.Date.context_today(self)
+        return domain & (
+            Domain("snoozed_until", "=", False) | Domain("snoozed_until", "<=", today)
+        )
 
     # Weekly digest ----------------------------------------------------------------------
 
@@ -219,7 +237,7 @@ class CrmCustomerWarning(models.Model):
                 ),
             )
 
-        live = [("state", "in", ("open", "acknowledged"))]
+        live = self._live_domain()
         for user, severity, count in self._read_group(live, ["user_id", "severity"], ["__count"]):
             row(user)[severity] += count
         for user, count in self._read_group(

@@ -47,7 +47,6 @@ THRESHOLD_RANGES = {
     "credit_downgraded": (0, 1),
 }
 DEFAULT_THRESHOLD_RANGE = (0, 1e9)
-LIVE = [("state", "in", ("open", "acknowledged"))]
 RUN_LOCK = "crm_customer_mgmt.warning_rules"  # one rule run at a time per company
 SCOPE_TIMEOUT_MS = 10_000  # longest a rule's scope may take to search
 PREVIEW_NAMES = 20
@@ -105,7 +104,8 @@ class CrmCustomerWarningRule(models.Model):
     open_warning_count = fields.Integer(compute="_compute_open_warning_count")
 
     def _compute_open_warning_count(self):
-        counts = count_by(self, "crm.customer.warning", "rule_id", LIVE)
+        live = self.env["crm.customer.warning"]._live_domain()
+        counts = count_by(self, "crm.customer.warning", "rule_id", live)
         for rule in self:
             rule.open_warning_count = counts.get(rule, 0)
 
@@ -364,9 +364,7 @@ class CrmCustomerWarningRule(models.Model):
         self.ensure_one()
         hits = self._hits(today, cache)
         Warning = self.env["crm.customer.warning"]
-        live = Warning.search(
-            [("rule_id", "=", self.id), ("state", "in", ("open", "acknowledged"))]
-        )
+        live = Warning.search(Domain("rule_id", "=", self.id) & Warning._live_domain(snoozed=True))
         live_by_partner = {warning.partner_id.id: warning for warning in live}
         new = [pid for pid in hits if pid not in live_by_partner]
         if len(new) > self.max_new_warnings:

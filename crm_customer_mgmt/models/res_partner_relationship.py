@@ -347,7 +347,6 @@ class ResPartner(models.Model):
                     if partner.stage_date and not first
                     else 0,
                     "churn_reason_id": move.churn_reason.id if move.churn_reason else None,
-                    "changed_by_id": self.env.uid,
                 }
                 for partner, move in moves.items()
             ],

@@ -5,7 +5,6 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
 from ..engine import warnings as warning_engine
-from .crm_customer_warning_rule import LIVE
 from .res_partner import USER_GROUP
 from .tools import count_by, owned_writer
 
@@ -28,9 +27,10 @@ class ResPartner(models.Model):
         string="Open Warnings", compute="_compute_customer_warning_count", groups=USER_GROUP
     )
 
-    @api.depends("customer_warning_ids.state")
+    @api.depends("customer_warning_ids.state", "customer_warning_ids.snoozed_until")
     def _compute_customer_warning_count(self):
-        counts = count_by(self, "crm.customer.warning", "partner_id", LIVE)
+        live = self.env["crm.customer.warning"]._live_domain()
+        counts = count_by(self, "crm.customer.warning", "partner_id", live)
         for partner in self:
             partner.customer_warning_count = counts.get(partner, 0)
 
@@ -69,7 +69,7 @@ class ResPartner(models.Model):
             "crm_customer_mgmt.action_crm_customer_warning"
         )
         action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {"search_default_open": 1, "search_default_acknowledged": 1}
+        action["context"] = {"search_default_live": 1}
         return action
 
     def action_mark_card_reviewed(self):
@@ -81,16 +81,11 @@ class ResPartner(models.Model):
         """The card-review warnings of these customers, measured again now rather than at the
         next nightly run: resolved when the condition no longer holds, else reworded."""
         today = fields.Date.context_today(self)
-        warnings = (
-            self.env["crm.customer.warning"]
-            .sudo()
-            .search(
-                [
-                    ("partner_id", "in", self.ids),
-                    *LIVE,
-                    ("rule_id.metric", "=", "days_since_review"),
-                ]
-            )
+        Warning = self.env["crm.customer.warning"].sudo()
+        warnings = Warning.search(
+            Warning._live_domain(snoozed=True)
+            & Domain("partner_id", "in", self.ids)
+            & Domain("rule_id.metric", "=", "days_since_review")
         )
         for warning in warnings:
             review = warning.partner_id.card_review_date

@@ -2,12 +2,15 @@ from datetime import date
 from unittest.mock import patch
 
 from freezegun import freeze_time
+from lxml import etree
 from psycopg2 import IntegrityError
 
 from odoo import Command
 from odoo.exceptions import ValidationError
+from odoo.fields import Domain
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
+from odoo.tools.safe_eval import safe_eval
 
 from ..engine import warnings as warning_engine
 from .common import MetricsCase
@@ -375,3 +378,47 @@ class TestWarnings(MetricsCase):
             company_ids=[Command.set(elsewhere.ids)],
         )
         self.assertFalse(self.Warning.with_user(outsider).search([("rule_id", "=", rule.id)]))
+
+    def _behind_the_button(self, partner, today):
+        """What the card's Warnings button lists: its domain and default search filters, the
+        filters' domains as the search view has them."""
+        action = partner.action_open_warnings()
+        arch = etree.fromstring(
+            self.env.ref("crm_customer_mgmt.view_crm_customer_warning_search").arch
+        )
+        domains = [
+            safe_eval(
+                arch.xpath(f"//filter[@name='{key[len('search_default_') :]}']")[0].get("domain"),
+                {"context_today": lambda: today, "uid": self.env.uid},
+            )
+            for key, value in action["context"].items()
+            if key.startswith("search_default_") and value
+        ]
+        return self.Warning.search(Domain.AND([action["domain"], Domain.OR(domains)]))
+
+    def test_a_snoozed_warning_alarms_nobody_until_its_date(self):
+        self._invoice(self.customer, date(2026, 3, 1), 1000)
+        rule = self._rule()
+        warning = self._run(rule)
+        self.assertEqual(self.customer.customer_warning_count, 1)
+        with freeze_time(TODAY):
+            warning.action_snooze(date(2026, 7, 10))
+            self.customer.invalidate_recordset()
+            self.assertEqual(self.customer.customer_warning_count, 0, "no banner, no count")
+            self.assertFalse(self._behind_the_button(self.customer, TODAY))
+            self.assertEqual(rule.open_warning_count, 0)
+        # the rule keeps it as the customer's one warning: no second one opens meanwhile
+        self.assertEqual(self._run(rule, today=date(2026, 7, 5)), warning)
+        self.assertEqual(warning.last_detected, date(2026, 7, 5))
+        wake = date(2026, 7, 10)
+        with freeze_time(wake):
+            self.customer.invalidate_recordset()
+            rule.invalidate_recordset()
+            self.assertEqual(self.customer.customer_warning_count, 1)
+            self.assertEqual(self._behind_the_button(self.customer, wake), warning)
+            self.assertEqual(rule.open_warning_count, 1)
+            self.assertEqual(self.Warning.search(self.Warning._live_domain()), warning)
+            warning.action_resolve()
+            self.customer.invalidate_recordset()
+            self.assertEqual(self.customer.customer_warning_count, 0)
+            self.assertFalse(self._behind_the_button(self.customer, wake))

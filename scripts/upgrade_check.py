@@ -1,0 +1,166 @@
+# Run by scripts/test_upgrade.sh through `odoo-bin shell` (which provides `env`), with
+# UPGRADE_STEP and UPGRADE_FINGERPRINT in the environment:
+#   fill   (previous release) run the nightly pass and the warning rules, hand one card
+#          over, and write the customers' fingerprint as JSON;
+#   check  (current code, after -u) compare the customers with the fingerprint and check
+#          what the migrations promise. Exits non-zero with every difference found.
+import json
+import os
+import sys
+
+env = globals()["env"]  # odoo-bin shell's, as the superuser
+
+STEP = os.environ["UPGRADE_STEP"]
+FINGERPRINT = os.environ["UPGRADE_FINGERPRINT"]
+ADMIN_XMLID = "base.user_admin"
+SUPERVISORS_XMLID = "crm_customer_mgmt.group_customer_mgmt_manager"
+PARTNER_RULE_XMLID = "crm_customer_mgmt.res_partner_rule_customer_mgmt_user"
+# xml id: (share_min, share_max) after the 19.0.1.0.1 migration
+BANDS = {
+    "crm_customer_mgmt.stage_stable": [50.0, 80.0],
+    "crm_customer_mgmt.stage_strategic": [80.0, 100.0],
+}
+
+
+def live_warnings(partner):
+    """Open or acknowledged warnings per rule (the states both releases know)."""
+    counts = {}
+    for warning in env["crm.customer.warning"].search(
+        [("partner_id", "=", partner.id), ("state", "in", ("open", "acknowledged"))]
+    ):
+        key = f"{warning.rule_id.id}:{warning.state}"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def history(partner):
+    rows = env["crm.customer.stage.history"].search([("partner_id", "=", partner.id)], order="id")
+    return [
+        [
+            row.id,
+            row.stage_from_id.id,
+            row.stage_to_id.id,
+            str(row.date),
+            row.change,
+            row.user_id.id,
+        ]
+        for row in rows
+    ]
+
+
+def fingerprint():
+    partners = env["res.partner"].search(env["crm.customer.metrics"]._customer_domain())
+    return {
+        str(partner.id): {
+            "name": partner.name,
+            "stage": partner.customer_stage_id.id,
+            "grade": partner.credit_grade_id.id,
+            "score": round(partner.credit_score, 2),
+            "share": round(partner.share_of_wallet, 2),
+            "history": history(partner),
+            "warnings": live_warnings(partner),
+        }
+        for partner in partners
+    }
+
+
+def fill():
+    env["crm.customer.metrics"]._cron_refresh()
+    env["crm.customer.warning.rule"]._cron_evaluate()
+    env.invalidate_all()
+    warning = env["crm.customer.warning"].search([("state", "=", "open")], limit=1)
+    warning.action_acknowledge("Seen before the upgrade.")
+    # a score written by a supervisor counts as approved after the upgrade
+    admin = env.ref(ADMIN_XMLID)
+    line = env["crm.customer.evaluation"].search([], order="id", limit=1)
+    line.with_user(admin).write({"score": line.score - 1 if line.score else 1})
+    env.cr.commit()
+    customers = fingerprint()
+    # the card changes hands after its history was written: 19.0.1.0.0 re-owned past rows
+    owned = [pid for pid, card in customers.items() if card["history"] and card["history"][0][-1]]
+    if not owned:
+        return ["no customer with a card owner has a stage history: nothing to hand over"]
+    moved = env["res.partner"].browse(int(owned[0]))
+    new_owner = env["res.users"].search(
+        [("share", "=", False), ("id", "not in", (moved.card_owner_id.id, 1))], limit=1
+    )
+    moved.card_owner_id = new_owner
+    env.cr.commit()
+    problems = [] if customers else ["the pass found no customer: nothing to compare"]
+    if not any(card["warnings"] for card in customers.values()):
+        problems.append("the warning rules opened no warning: nothing to compare")
+    if not any(card["grade"] for card in customers.values()):
+        problems.append("the pass gave no customer a grade: nothing to compare")
+    with open(FINGERPRINT, "w", encoding="utf-8") as file:
+        json.dump(
+            {"customers": customers, "moved": moved.id, "scored_line": line.id}, file, indent=1
+        )
+    return problems
+
+
+def compare(before):
+    problems = []
+    now = fingerprint()
+    for pid in sorted(before.keys() | now.keys(), key=int):
+        old, new = before.get(pid), now.get(pid)
+        if old is None or new is None:
+            name = (old or new)["name"]
+            problems.append(f"customer {pid} ({name}) {'appeared' if old is None else 'vanished'}")
+            continue
+        for key in old:
+            if old[key] != new[key]:
+                problems.append(f"customer {pid} ({old['name']}): {key} {old[key]} -> {new[key]}")
+    return problems
+
+
+def check_migrations(scored_line_id):
+    from odoo.addons.crm_customer_mgmt.models.res_partner import REP_PARTNER_RULE_DOMAIN
+
+    problems = []
+    rule = env.ref(PARTNER_RULE_XMLID)
+    if rule.domain_force != REP_PARTNER_RULE_DOMAIN:
+        problems.append(f"the reps' partner rule was not rewritten: {rule.domain_force}")
+    for xmlid, band in BANDS.items():
+        stage = env.ref(xmlid)
+        if [stage.share_min, stage.share_max] != band:
+            problems.append(f"{xmlid}: band {stage.share_min}-{stage.share_max}, not {band}")
+    Evaluation = env["crm.customer.evaluation"]
+    unentered = Evaluation.search_count([("entered_by_id", "=", False)])
+    if unentered:
+        problems.append(f"{unentered} evaluation lines have no entered_by_id")
+    scored = Evaluation.browse(scored_line_id)
+    if (
+        not scored.approved
+        or scored.approved_by_id != env.ref(ADMIN_XMLID)
+        or scored.approved_score != scored.score
+    ):
+        problems.append("the score a supervisor wrote before the upgrade is not approved")
+    env.cr.execute(
+        "SELECT 1 FROM res_groups_users_rel WHERE gid = %s AND uid = %s",
+        [env.ref(SUPERVISORS_XMLID).id, env.ref("base.user_root").id],
+    )
+    if env.cr.rowcount or env.ref("base.user_root")._is_customer_supervisor():
+        problems.append("base.user_root is still a customer supervisor")
+    env.cr.execute(
+        "SELECT 1 FROM information_schema.columns"
+        " WHERE table_name = 'crm_customer_stage_history' AND column_name = 'changed_by_id'"
+    )
+    if env.cr.rowcount:
+        problems.append("crm_customer_stage_history.changed_by_id was not dropped")
+    return problems
+
+
+def check():
+    with open(FINGERPRINT, encoding="utf-8") as file:
+        before = json.load(file)
+    problems = compare(before["customers"]) + check_migrations(before["scored_line"])
+    moved = env["res.partner"].browse(before["moved"])
+    if not moved.customer_stage_history_ids:
+        problems.append(f"customer {moved.id} lost the history rows the check relies on")
+    return problems
+
+
+problems = fill() if STEP == "fill" else check()
+if problems:
+    sys.exit(f"upgrade test ({STEP}): " + "\n  ".join(["failed:", *problems]))
+print(f"upgrade test ({STEP}): ok")
