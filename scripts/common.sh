@@ -9,6 +9,9 @@ ODOO_GIT=https://github.com/odoo/odoo.git
 VENV=$ROOT/.venv
 PY=$VENV/bin/python
 ADDON=crm_customer_mgmt
+# the commit of the previous release (19.0.1.0.0), which the upgrade test starts from; by
+# hash, since tags may not reach a clone
+PREVIOUS_RELEASE=c91d950
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -36,5 +36,9 @@ cd "$ROOT"
 
 if [ $# -eq 0 ]; then
     cleanup
-    bash "$ROOT/scripts/test_upgrade.sh"
+    if git -C "$ROOT" cat-file -e "$PREVIOUS_RELEASE^{commit}" 2>/dev/null; then
+        bash "$ROOT/scripts/test_upgrade.sh"
+    else
+        say "warning: no upgrade test: this clone lacks the previous release ($PREVIOUS_RELEASE); git fetch --unshallow, then make test-upgrade"
+    fi
 fi

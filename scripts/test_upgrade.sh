@@ -7,7 +7,7 @@
 #   UPGRADE_DB=name scripts/test_upgrade.sh    uses that database (dropped first), keeps it
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-PREVIOUS=c91d950  # the commit of release 19.0.1.0.0, by hash: tags may not reach CI
+PREVIOUS=$PREVIOUS_RELEASE
 git -C "$ROOT" cat-file -e "$PREVIOUS^{commit}" 2>/dev/null \
     || die "the previous release (commit $PREVIOUS, 19.0.1.0.0) is not in this clone; the upgrade test needs the full history: git fetch --unshallow (CI: clone with fetch-depth 0)."
 setup
