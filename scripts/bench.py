@@ -931,7 +931,7 @@ def run_rules(registry):
         env = new_env(cr)
         Rule = env["crm.customer.warning.rule"]
         shipped = Rule.search([("active", "=", True)])
-        metrics = [key for key, _label in Rule._fields["metric"].selection]
+        metrics = list(Rule._warning_metrics())
         extra = [
             {"name": f"Bench rule {n}", "metric": metrics[n % len(metrics)], "threshold": 1}
             for n in range(RULES - len(shipped))
