@@ -317,15 +317,15 @@ class CrmCustomerWarningRule(models.Model):
         Partner = self.env["res.partner"].with_company(self.company_id)
         # facts are read as the nightly run reads them: a supervisor's preview needs no
         # accounting rights
-        Metrics = self.env["crm.customer.metrics"].sudo().with_company(self.company_id)
+        Facts = self.sudo().with_company(self.company_id)
         if cache is None:
             partners = Partner.browse(self._scope_ids(Partner))
-            facts = Metrics._warning_facts(partners.sudo(), self.period_days, today)
+            facts = Facts._warning_facts(partners.sudo(), self.period_days, today)
         else:  # rules of a run share their customers' facts and, when alike, their scope
             key = ("facts", self.company_id.id, self.period_days)
             if key not in cache:
-                customers = Partner.search(Metrics._customer_domain())
-                cache[key] = Metrics._warning_facts(customers, self.period_days, today)
+                customers = Partner.search(self.env["crm.customer.metrics"]._customer_domain())
+                cache[key] = Facts._warning_facts(customers, self.period_days, today)
             scope = ("scope", self.company_id.id, self.partner_domain or "[]")
             if scope not in cache:
                 cache[scope] = self._scope_ids(Partner)
