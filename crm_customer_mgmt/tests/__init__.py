@@ -23,3 +23,4 @@ from . import test_warning_rule_form
 from . import test_menu_views
 from . import test_tours
 from . import test_credit_explanation
+from . import test_extension_points
