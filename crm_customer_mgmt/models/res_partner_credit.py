@@ -110,6 +110,7 @@ class ResPartner(models.Model):
         grades = self.env["crm.credit.grade"].search([("active", "=", True)])
         bands = [(grade.id, grade.min_score) for grade in grades]
         factors = self.env["crm.credit.factor"]._engine_factors()
+        measures = self.env["crm.credit.factor"]._credit_factor_measures()
         words = {  # translated once for the batch, filled in per customer
             "labels": dict(
                 self.env["crm.credit.factor"]._fields["key"]._description_selection(self.env)
@@ -160,7 +161,7 @@ class ResPartner(models.Model):
             card = inputs.get(partner.id, no_inputs)
             result = credit_engine.score(
                 factors,
-                partner._credit_values(facts, signal, card, today),
+                partner._credit_values(facts, signal, card, today, measures),
                 has_history=bool(facts["first_invoice_date"]),
             )
             grade_id = credit_engine.grade_for(bands, result.score) if bands else None
@@ -196,11 +197,10 @@ class ResPartner(models.Model):
         compute_at_once(self, names)
         return {row["id"]: row for row in self.read(names, load=None)}
 
-    def _credit_values(self, facts, signals, card, today):
-        """Factor key -> this customer's value of every factor a credit factor can score."""
+    def _credit_values(self, facts, signals, card, today, measures):
+        """Factor key -> this customer's value of every factor of ``measures``."""
         return credit_engine.measure_all(
-            self.env["crm.credit.factor"]._credit_factor_measures(),
-            credit_engine.Inputs(facts, signals, card, today),
+            measures, credit_engine.Inputs(facts, signals, card, today)
         )
 
     def _credit_inputs(self):
