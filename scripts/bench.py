@@ -171,13 +171,24 @@ def new_env(cr):
 FAILURES = []  # exceptions that left an instrumented step
 
 
+def check_steps(registry, steps):
+    """Stop at once when a timed method was renamed or removed: its row would read zero."""
+    missing = [
+        f"{model}.{method}"
+        for model, method, *_label in steps
+        if model not in registry or not callable(getattr(registry[model], method, None))
+    ]
+    if missing:
+        raise SystemExit(
+            f"error: {', '.join(missing)} no longer exist(s): update STEPS in {__file__}"
+        )
+
+
 def instrument(registry, model, method, label=None):
     """Time every call of ``model.method`` (inclusive: nested steps count in their callers)."""
-    cls = registry.get(model)
-    original = getattr(cls, method, None) if cls is not None else None
-    if original is None:
-        say(f"note: {model}.{method} does not exist, not timed")
-        return
+    check_steps(registry, [(model, method)])
+    cls = registry[model]
+    original = getattr(cls, method)
     label = label or f"{model}.{method}"
     thread = threading.current_thread()
 
@@ -192,7 +203,7 @@ def instrument(registry, model, method, label=None):
             FAILURES.append(f"{label.strip()}: {type(exc).__name__}: {exc}")
             raise
         else:
-            if method == "_refresh_batch_safely" and len(FAILURES) > failures:
+            if method == "_pass_batch_safely" and len(FAILURES) > failures:
                 raise BenchAbort(FAILURES[failures])
             return result
         finally:
@@ -207,18 +218,18 @@ def instrument(registry, model, method, label=None):
 
 STEPS = [
     # (model, method, label); indentation in the label shows what runs inside what
-    ("crm.customer.metrics", "_ids_to_refresh", "_ids_to_refresh"),
+    ("crm.customer.metrics", "_pass_todo", "_pass_todo"),
     ("crm.customer.metrics", "_measure", "_measure (SQL aggregate and upsert, all customers)"),
     ("crm.customer.metrics", "_ranks", "_ranks (ABC and pyramid)"),
-    ("crm.customer.metrics", "_refresh_batch_safely", "_refresh_batch_safely (per batch)"),
-    ("crm.customer.metrics", "_apply_measures", "  _apply_measures"),
+    ("crm.customer.metrics", "_pass_batch_safely", "_pass_batch_safely (per batch)"),
+    ("crm.customer.metrics", "_pass_apply", "  _pass_apply"),
     ("crm.customer.metrics", "_measured", "    _measured (read the batch's rows)"),
-    ("crm.customer.metrics", "_current_shares", "    _current_shares"),
-    ("crm.customer.metrics", "_sales_in_periods", "      _sales_in_periods (compute)"),
+    ("crm.customer.wallet", "_current_shares", "    crm.customer.wallet._current_shares"),
+    ("crm.customer.wallet", "_sales_in_periods", "      _sales_in_periods (compute)"),
     ("res.partner", "_relationship_changes", "    _relationship_changes"),
     ("res.partner", "_credit_changes", "    _credit_changes"),
     ("res.partner", "_odoo_signals", "      _odoo_signals (Odoo's fields, any caller)"),
-    ("res.partner", "_reputation_scores", "      _reputation_scores"),
+    ("res.partner", "_credit_inputs", "      _credit_inputs (evaluation lines)"),
     ("res.partner", "_credit_values", "      _credit_values (per customer)"),
     ("res.partner", "_explain_credit", "      _explain_credit (per customer)"),
     ("res.partner", "_apply_decisions", "    _apply_decisions"),
@@ -931,7 +942,7 @@ def run_rules(registry):
         env = new_env(cr)
         Rule = env["crm.customer.warning.rule"]
         shipped = Rule.search([("active", "=", True)])
-        metrics = [key for key, _label in Rule._fields["metric"].selection]
+        metrics = list(Rule._warning_metrics())
         extra = [
             {"name": f"Bench rule {n}", "metric": metrics[n % len(metrics)], "threshold": 1}
             for n in range(RULES - len(shipped))
@@ -1095,6 +1106,7 @@ def label(result):
 def main():
     args = parse_args()
     registry = start_odoo(args)
+    check_steps(registry, STEPS)  # before the minutes of loading data
     from odoo import fields
 
     with registry.cursor() as cr:

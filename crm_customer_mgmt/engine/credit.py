@@ -4,11 +4,27 @@ Each factor scores on a straight line between a ``good`` value (full points) and
 value (no points); whichever of the two is larger tells whether more is better or worse.
 Factors with no measured value are left out and the others share their weight. A customer
 with no history at all gets the neutral score, labelled as such.
+
+What a factor measures is declared once, by the ``factor`` decorator: its key, its label
+(what the credit factor's Measure selection shows) and the function that reads its value
+from a customer's ``Inputs``. Credit factors read this registry through
+``crm.credit.factor._credit_factor_measures()``, which another addon extends.
 """
 
+# The engine has no environment: its _() only marks labels for the exporter.
+# pylint: disable=prefer-env-translation
+from collections.abc import Callable
 from typing import NamedTuple
 
 NEUTRAL_SCORE = 60.0  # the middle of the default grades: neither good nor bad
+TRUST_VALUES = {"good": 100.0, "normal": 50.0, "bad": 0.0}  # Odoo's debtor trust as points
+
+MEASURES = {}  # factor key -> FactorMeasure
+
+
+def _(label):
+    """Marks a label for translation; the caller translates it."""
+    return label
 
 
 class Factor(NamedTuple):
@@ -30,6 +46,33 @@ class Result(NamedTuple):
     parts: tuple
     no_history: bool
     left_out: tuple = ()  # keys of the weighted factors with no measured value
+
+
+class Inputs(NamedTuple):
+    """What a customer's factors are measured from."""
+
+    measures: dict  # the stored measures of the metrics pass, by name
+    signals: dict  # Odoo's partner fields, by name
+    card: object  # the card's ``CreditInputs`` (evaluation, reputation)
+    today: object
+
+
+class FactorMeasure(NamedTuple):
+    label: str  # an English label, translated by the caller
+    measure: Callable  # Inputs -> value, or None when it cannot be measured
+
+
+def factor(key, label):
+    def register(function):
+        MEASURES[key] = FactorMeasure(label, function)
+        return function
+
+    return register
+
+
+def measure_all(measures, inputs):
+    """Factor key -> the value ``inputs`` give it, for every factor of ``measures``."""
+    return {key: factor.measure(inputs) for key, factor in measures.items()}
 
 
 def quality(factor, value):
@@ -89,3 +132,59 @@ def quadrant(credit_good, sales_strong):
     if credit_good:
         return "star" if sales_strong else "reliable"
     return "risky_growth" if sales_strong else "weak"
+
+
+# The factors -----------------------------------------------------------------------------
+
+
+@factor("punctuality", _("Days paid late"))
+def punctuality(inputs):
+    return inputs.measures["paid_late_days"]
+
+
+@factor("overdue_share", _("Overdue share of receivable (%)"))
+def overdue_share(inputs):
+    open_receivable = inputs.measures["open_receivable"] or 0.0
+    if open_receivable <= 0:
+        return 0.0
+    return 100.0 * inputs.measures["overdue_amount"] / open_receivable
+
+
+@factor("overdue_days", _("Oldest overdue (days)"))
+def overdue_days(inputs):
+    return inputs.measures["overdue_days"]
+
+
+@factor("limit_usage", _("Credit limit used (%)"))
+def limit_usage(inputs):
+    limit = inputs.signals["credit_limit"]
+    if limit <= 0:
+        return None
+    open_receivable = inputs.measures["open_receivable"] or 0.0
+    return 100.0 * (open_receivable + inputs.signals["credit_to_invoice"]) / limit
+
+
+@factor("relationship_years", _("Years as a customer"))
+def relationship_years(inputs):
+    first = inputs.measures["first_invoice_date"]
+    return (inputs.today - first).days / 365.0 if first else None
+
+
+@factor("reputation", _("Reputation score"))
+def reputation(inputs):
+    return inputs.card.reputation
+
+
+@factor("evaluation", _("Evaluation score"))
+def evaluation(inputs):
+    return inputs.card.evaluation
+
+
+@factor("trust", _("Odoo debtor trust"))
+def trust(inputs):
+    return TRUST_VALUES.get(inputs.signals["trust"] or "normal")
+
+
+@factor("dso", _("Days sales outstanding"))
+def dso(inputs):
+    return inputs.signals["days_sales_outstanding"]

@@ -2,16 +2,20 @@
 
 A metric reads the facts gathered for one customer (a dict) and returns a ``Reading``: the
 measured value (``None`` when it cannot be measured) and the words that say what was
-measured, as an English template and its values, which the caller translates. Adding a
-metric means adding one function here and one selection entry on the rule model.
+measured, as an English template and its values, which the caller translates. A metric is
+declared once, by its decorator: key, label (what a rule's metric selection shows) and the
+thresholds an admin may set. Rules read this registry through
+``crm.customer.warning.rule._warning_metrics()``, which another addon extends.
 """
 
 # The engine has no environment: its _() only marks templates for the exporter.
 # pylint: disable=prefer-env-translation
 import operator as op
+from collections.abc import Callable
 from typing import NamedTuple
 
-METRICS = {}
+METRICS = {}  # key -> Metric
+ANY_THRESHOLD = (0, 1e9)
 
 OPERATORS = {">": op.gt, ">=": op.ge, "<": op.lt, "<=": op.le, "=": op.eq, "!=": op.ne}
 
@@ -31,9 +35,15 @@ class Reading(NamedTuple):
         return translate(self.template, **(self.params or {})) if self.template else ""
 
 
-def metric(key):
+class Metric(NamedTuple):
+    label: str  # an English label, translated by the caller
+    read: Callable  # facts -> Reading
+    bounds: tuple = ANY_THRESHOLD  # the thresholds an admin may set
+
+
+def metric(key, label, bounds=ANY_THRESHOLD):
     def register(function):
-        METRICS[key] = function
+        METRICS[key] = Metric(label, function, bounds)
         return function
 
     return register
@@ -53,14 +63,14 @@ def reading_holds(operator, reading, threshold):
 
 
 def read(key, facts):
-    return METRICS[key](facts)
+    return METRICS[key].read(facts)
 
 
 def _amount(value):
     return f"{value:,.0f}"
 
 
-@metric("overdue_amount")
+@metric("overdue_amount", _("Overdue amount"))
 def overdue_amount(facts):
     return Reading(
         facts["overdue_amount"],
@@ -69,14 +79,14 @@ def overdue_amount(facts):
     )
 
 
-@metric("overdue_days")
+@metric("overdue_days", _("Oldest overdue (days)"))
 def overdue_days(facts):
     return Reading(
         facts["overdue_days"], _("oldest overdue %(days)s days"), {"days": facts["overdue_days"]}
     )
 
 
-@metric("days_since_last_order")
+@metric("days_since_last_order", _("Days since last order"))
 def days_since_last_order(facts):
     days = facts["days_since_last_order"]
     if days is None:
@@ -84,7 +94,7 @@ def days_since_last_order(facts):
     return Reading(days, _("last order %(days)s days ago"), {"days": days})
 
 
-@metric("sales_change_pct")
+@metric("sales_change_pct", _("Sales change vs previous period (%)"), bounds=(-100, 1000))
 def sales_change_pct(facts):
     previous, current = facts["sales_prev"], facts["sales"]
     if previous <= 0:
@@ -97,7 +107,7 @@ def sales_change_pct(facts):
     )
 
 
-@metric("months_declining")
+@metric("months_declining", _("Months of consecutive decline"))
 def months_declining(facts):
     """Consecutive months, up to the last full one, in which sales fell."""
     series = facts["monthly_sales"]
@@ -112,7 +122,7 @@ def months_declining(facts):
     )
 
 
-@metric("lines_dropped")
+@metric("lines_dropped", _("Product lines dropped"))
 def lines_dropped(facts):
     dropped = facts["lines_prev"] - facts["lines"]
     return Reading(
@@ -122,7 +132,7 @@ def lines_dropped(facts):
     )
 
 
-@metric("share_of_wallet")
+@metric("share_of_wallet", _("Share of wallet (%)"), bounds=(0, 1000))
 def share_of_wallet(facts):
     share = facts["share"]
     if share is None:
@@ -130,7 +140,7 @@ def share_of_wallet(facts):
     return Reading(share, _("share of wallet %(share)s%%"), {"share": f"{share:.1f}"})
 
 
-@metric("share_change")
+@metric("share_change", _("Share of wallet change (points)"), bounds=(-1000, 1000))
 def share_change(facts):
     share, previous = facts["share"], facts["share_prev"]
     if share is None or previous is None:
@@ -143,7 +153,7 @@ def share_change(facts):
     )
 
 
-@metric("stage_regressed")
+@metric("stage_regressed", _("Stage regressed"), bounds=(0, 1))
 def stage_regressed(facts):
     fell = facts["stage_fell"]
     if not fell:
@@ -151,7 +161,7 @@ def stage_regressed(facts):
     return Reading(1, _("fell back to %(stage)s"), {"stage": fell})
 
 
-@metric("credit_limit_usage")
+@metric("credit_limit_usage", _("Credit limit usage (%)"), bounds=(0, 1000))
 def credit_limit_usage(facts):
     usage = facts["limit_usage"]
     if usage is None:
@@ -159,7 +169,7 @@ def credit_limit_usage(facts):
     return Reading(usage, _("credit limit used %(usage)s%%"), {"usage": f"{usage:.0f}"})
 
 
-@metric("credit_downgraded")
+@metric("credit_downgraded", _("Credit grade downgraded"), bounds=(0, 1))
 def credit_downgraded(facts):
     change = facts["grade_change"]
     if not change:
@@ -167,7 +177,7 @@ def credit_downgraded(facts):
     return Reading(1, _("credit grade %(change)s"), {"change": change})
 
 
-@metric("days_since_review")
+@metric("days_since_review", _("Days since card review"))
 def days_since_review(facts):
     days = facts["days_since_review"]
     if days is None:  # stale like the card says: older than any review interval
@@ -175,14 +185,14 @@ def days_since_review(facts):
     return Reading(days, _("card reviewed %(days)s days ago"), {"days": days})
 
 
-@metric("card_completeness")
+@metric("card_completeness", _("Card completeness (%)"), bounds=(0, 100))
 def card_completeness(facts):
     return Reading(
         facts["completeness"], _("card %(share)s%% complete"), {"share": facts["completeness"]}
     )
 
 
-@metric("key_contact_changed")
+@metric("key_contact_changed", _("Key contact changed"))
 def key_contact_changed(facts):
     changes = facts["key_contact_changes"]
     if not changes:
@@ -192,7 +202,7 @@ def key_contact_changed(facts):
     )
 
 
-@metric("target_progress_pct")
+@metric("target_progress_pct", _("Sales progress vs annual target (%)"), bounds=(0, 1000))
 def target_progress_pct(facts):
     """Sales so far this year against the share of the annual target the date calls for."""
     target, elapsed = facts["annual_target"], facts["year_elapsed"]
@@ -210,7 +220,7 @@ def target_progress_pct(facts):
     )
 
 
-@metric("cost_to_serve_pct")
+@metric("cost_to_serve_pct", _("Cost to serve vs revenue (%)"), bounds=(0, 1000))
 def cost_to_serve_pct(facts):
     sales, cost = facts["sales"], facts["cost_to_serve"]
     if sales <= 0:

@@ -7,11 +7,14 @@ from . import crm_customer_evaluation_criterion
 from . import crm_customer_evaluation
 from . import crm_customer_holiday
 from . import crm_customer_metrics
+from . import crm_customer_metrics_pass
+from . import crm_customer_metrics_sources
 from . import crm_customer_stage
 from . import crm_customer_stage_history
 from . import crm_customer_wallet
 from . import crm_customer_warning
 from . import crm_customer_warning_rule
+from . import crm_customer_warning_rule_facts
 from . import res_partner
 from . import res_partner_relationship
 from . import res_partner_credit

@@ -4,25 +4,13 @@ from odoo.exceptions import ValidationError
 from ..engine import credit as credit_engine
 from .tools import check_ranges
 
-FACTORS = [
-    ("punctuality", "Days paid late"),
-    ("overdue_share", "Overdue share of receivable (%)"),
-    ("overdue_days", "Oldest overdue (days)"),
-    ("limit_usage", "Credit limit used (%)"),
-    ("relationship_years", "Years as a customer"),
-    ("reputation", "Reputation score"),
-    ("evaluation", "Evaluation score"),
-    ("trust", "Odoo debtor trust"),
-    ("dso", "Days sales outstanding"),
-]
-
 
 class CrmCreditFactor(models.Model):
     _name = "crm.credit.factor"
     _description = "Credit Score Factor"
     _order = "sequence, id"
 
-    key = fields.Selection(FACTORS, string="Measure", required=True)
+    key = fields.Selection(selection="_selection_key", string="Measure", required=True)
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
     weight = fields.Float(default=10, digits=(5, 2), help="Relative weight in the credit score.")
@@ -40,10 +28,20 @@ class CrmCreditFactor(models.Model):
 
     _key_unique = models.UniqueIndex("(key) WHERE active", "Each measure is scored once.")
 
-    @api.constrains("weight", "good", "bad", "active")
+    @api.model
+    def _selection_key(self):
+        return [
+            (key, self.env._(factor.label))
+            for key, factor in self._credit_factor_measures().items()
+        ]
+
+    @api.constrains("key", "weight", "good", "bad", "active")
     def _check_factor(self):
         check_ranges(self, {"weight": (0, 100)})
+        measures = self._credit_factor_measures()
         for factor in self:
+            if factor.key not in measures:
+                raise ValidationError(self.env._("Unknown credit factor measure: %s.", factor.key))
             if factor.good == factor.bad:
                 raise ValidationError(
                     self.env._(
@@ -55,6 +53,13 @@ class CrmCreditFactor(models.Model):
             raise ValidationError(
                 self.env._("At least one active credit factor needs a weight above zero.")
             )
+
+    @api.model
+    def _credit_factor_measures(self):
+        """Key -> ``credit_engine.FactorMeasure``: what a factor can score. An addon adds a
+        factor by returning it here too, measured from the pass's measures (every one of
+        them, by name), Odoo's partner fields and the card."""
+        return credit_engine.MEASURES
 
     @api.model
     def _engine_factors(self):

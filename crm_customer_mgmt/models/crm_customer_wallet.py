@@ -1,5 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL, split_every
+
+PERIODS_PER_QUERY = 1000  # more wallet periods per query lead the planner off the index
 
 
 class CrmCustomerWallet(models.Model):
@@ -53,7 +56,7 @@ class CrmCustomerWallet(models.Model):
             for position, wallet in enumerate(self)
             if wallet.partner_id._origin and wallet.date_from and wallet.date_to
         ]
-        sales = self.env["crm.customer.metrics"]._sales_in_periods(periods)
+        sales = self._sales_in_periods(periods)
         for position, wallet in enumerate(self):
             wallet.our_sales = sales.get(position, 0.0)
             wallet.share_of_wallet = self._share(wallet.our_sales, wallet.total_spend)
@@ -107,3 +110,81 @@ class CrmCustomerWallet(models.Model):
                         other_end=overlap.date_to,
                     )
                 )
+
+    # Shares for the metrics pass and the warning rules ---------------------------------
+
+    @api.model
+    def _current_shares(self, partner_ids, today):
+        """Share of wallet (percent) per partner id that has a current or ended wallet period."""
+        return self._shares(partner_ids, today)[0]
+
+    @api.model
+    def _shares(self, partner_ids, today):
+        """Shares of the latest period covering today (else the latest ended one) and of the
+        period before it, per partner id, in this company."""
+        self.flush_model()
+        company = self.env.company.id
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT id, partner_id, date_from, date_to, total_spend
+              FROM (SELECT *, row_number() OVER (
+                               PARTITION BY partner_id ORDER BY date_from DESC) AS position
+                      FROM crm_customer_wallet
+                     WHERE partner_id = ANY(%s) AND company_id = %s AND date_from <= %s) w
+             WHERE position <= 2
+          ORDER BY partner_id, position
+            """,
+                list(partner_ids),
+                company,
+                today,
+            )
+        )
+        sales = self._sales_in_periods(
+            [(wid, pid, start, end, company) for wid, pid, start, end, _t in rows]
+        )
+        current, previous = {}, {}
+        for wid, pid, _start, _end, total in rows:
+            share = self._share(sales.get(wid, 0.0), total)
+            if pid not in current:
+                current[pid] = share
+            else:
+                previous[pid] = share
+        return current, previous
+
+    @api.model
+    def _sales_in_periods(self, periods):
+        """Our untaxed net sales per key.
+
+        ``periods`` holds ``(key, partner_id, date_from, date_to, company_id)`` tuples.
+        """
+        if not periods:
+            return {}
+        self.env["account.move.line"].flush_model()
+        sales = {}
+        for chunk in split_every(PERIODS_PER_QUERY, periods):
+            sales.update(self._sales_in_chunk(chunk))
+        return sales
+
+    def _sales_in_chunk(self, periods):
+        keys, partners, starts, ends, companies = zip(*periods, strict=True)
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT p.key, SUM(sale.amount)
+              FROM unnest(%s::int[], %s::int[], %s::date[], %s::date[], %s::int[])
+                   AS p(key, partner_id, date_from, date_to, company_id)
+              JOIN %s sale
+                ON sale.partner_id = p.partner_id AND sale.company_id = p.company_id
+               AND sale.date BETWEEN p.date_from AND p.date_to
+          GROUP BY p.key
+            """,
+                list(keys),
+                list(partners),
+                list(starts),
+                list(ends),
+                list(companies),
+                self.env["crm.customer.metrics"]._sale_lines(),
+            )
+        )
+        return dict(rows)

@@ -16,37 +16,6 @@ from .tools import busy_companies, check_ranges, count_by, exclusive_runs, owned
 
 _logger = logging.getLogger(__name__)
 
-METRICS = [
-    ("overdue_amount", "Overdue amount"),
-    ("overdue_days", "Oldest overdue (days)"),
-    ("days_since_last_order", "Days since last order"),
-    ("sales_change_pct", "Sales change vs previous period (%)"),
-    ("months_declining", "Months of consecutive decline"),
-    ("lines_dropped", "Product lines dropped"),
-    ("share_of_wallet", "Share of wallet (%)"),
-    ("share_change", "Share of wallet change (points)"),
-    ("stage_regressed", "Stage regressed"),
-    ("credit_limit_usage", "Credit limit usage (%)"),
-    ("credit_downgraded", "Credit grade downgraded"),
-    ("days_since_review", "Days since card review"),
-    ("card_completeness", "Card completeness (%)"),
-    ("key_contact_changed", "Key contact changed"),
-    ("target_progress_pct", "Sales progress vs annual target (%)"),
-    ("cost_to_serve_pct", "Cost to serve vs revenue (%)"),
-]
-# thresholds an admin may set, per metric
-THRESHOLD_RANGES = {
-    "sales_change_pct": (-100, 1000),
-    "share_change": (-1000, 1000),
-    "share_of_wallet": (0, 1000),
-    "card_completeness": (0, 100),
-    "target_progress_pct": (0, 1000),
-    "cost_to_serve_pct": (0, 1000),
-    "credit_limit_usage": (0, 1000),
-    "stage_regressed": (0, 1),
-    "credit_downgraded": (0, 1),
-}
-DEFAULT_THRESHOLD_RANGE = (0, 1e9)
 RUN_LOCK = "crm_customer_mgmt.warning_rules"  # one rule run at a time per company
 SCOPE_TIMEOUT_MS = 10_000  # longest a rule's scope may take to search
 PREVIEW_NAMES = 20
@@ -64,7 +33,7 @@ class CrmCustomerWarningRule(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
     )
-    metric = fields.Selection(METRICS, required=True)
+    metric = fields.Selection(selection="_selection_metric", required=True)
     operator = fields.Selection(
         [(">", ">"), (">=", "≥"), ("<", "<"), ("<=", "≤"), ("=", "="), ("!=", "≠")],
         required=True,
@@ -103,6 +72,10 @@ class CrmCustomerWarningRule(models.Model):
     warning_ids = fields.One2many("crm.customer.warning", "rule_id")
     open_warning_count = fields.Integer(compute="_compute_open_warning_count")
 
+    @api.model
+    def _selection_metric(self):
+        return [(key, self.env._(metric.label)) for key, metric in self._warning_metrics().items()]
+
     def _compute_open_warning_count(self):
         live = self.env["crm.customer.warning"]._live_domain()
         counts = count_by(self, "crm.customer.warning", "rule_id", live)
@@ -116,12 +89,11 @@ class CrmCustomerWarningRule(models.Model):
     @api.constrains("metric", "threshold", "period_days", "max_new_warnings")
     def _check_settings(self):
         check_ranges(self, {"period_days": (1, 3650), "max_new_warnings": (1, 100000)})
+        metrics = self._warning_metrics()
         for rule in self:
-            if rule.metric not in warning_engine.METRICS:
+            if rule.metric not in metrics:
                 raise ValidationError(self.env._("Unknown warning metric: %s.", rule.metric))
-            check_ranges(
-                rule, {"threshold": THRESHOLD_RANGES.get(rule.metric, DEFAULT_THRESHOLD_RANGE)}
-            )
+            check_ranges(rule, {"threshold": metrics[rule.metric].bounds})
 
     @api.constrains("partner_domain")
     def _check_partner_domain(self):
@@ -192,6 +164,12 @@ class CrmCustomerWarningRule(models.Model):
         return True
 
     # Evaluation -------------------------------------------------------------------------
+
+    @api.model
+    def _warning_metrics(self):
+        """Key -> ``warning_engine.Metric``: what a rule can watch. An addon adds a metric by
+        returning it here too, reading its facts (every measure among them) by name."""
+        return warning_engine.METRICS
 
     @api.model
     def _cron_evaluate(self):
@@ -339,23 +317,24 @@ class CrmCustomerWarningRule(models.Model):
         Partner = self.env["res.partner"].with_company(self.company_id)
         # facts are read as the nightly run reads them: a supervisor's preview needs no
         # accounting rights
-        Metrics = self.env["crm.customer.metrics"].sudo().with_company(self.company_id)
+        Facts = self.sudo().with_company(self.company_id)
         if cache is None:
             partners = Partner.browse(self._scope_ids(Partner))
-            facts = Metrics._warning_facts(partners.sudo(), self.period_days, today)
+            facts = Facts._warning_facts(partners.sudo(), self.period_days, today)
         else:  # rules of a run share their customers' facts and, when alike, their scope
             key = ("facts", self.company_id.id, self.period_days)
             if key not in cache:
-                customers = Partner.search(Metrics._customer_domain())
-                cache[key] = Metrics._warning_facts(customers, self.period_days, today)
+                customers = Partner.search(self.env["crm.customer.metrics"]._customer_domain())
+                cache[key] = Facts._warning_facts(customers, self.period_days, today)
             scope = ("scope", self.company_id.id, self.partner_domain or "[]")
             if scope not in cache:
                 cache[scope] = self._scope_ids(Partner)
             facts = {pid: cache[key][pid] for pid in cache[scope] if pid in cache[key]}
-        metric, operator, threshold = self.metric, self.operator, self.threshold
+        read = self._warning_metrics()[self.metric].read
+        operator, threshold = self.operator, self.threshold
         hits = {}
         for partner_id, customer_facts in facts.items():
-            reading = warning_engine.read(metric, customer_facts)
+            reading = read(customer_facts)
             if warning_engine.reading_holds(operator, reading, threshold):
                 hits[partner_id] = reading
         return hits

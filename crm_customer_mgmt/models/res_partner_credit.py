@@ -9,7 +9,6 @@ from ..engine import credit as credit_engine
 from .res_partner import USER_GROUP
 from .tools import compute_at_once, insert_rows
 
-TRUST_VALUES = {"good": 100.0, "normal": 50.0, "bad": 0.0}
 REPUTATION_CRITERION = "crm_customer_mgmt.criterion_reputation"
 GOOD_CREDIT_SCORE = 70.0  # quadrant: credit is good from this score (grade A by default)
 STRONG_SALES_EVALUATION = 70.0  # quadrant: sales ability is strong from class A/B or this score
@@ -111,6 +110,7 @@ class ResPartner(models.Model):
         grades = self.env["crm.credit.grade"].search([("active", "=", True)])
         bands = [(grade.id, grade.min_score) for grade in grades]
         factors = self.env["crm.credit.factor"]._engine_factors()
+        measures = self.env["crm.credit.factor"]._credit_factor_measures()
         words = {  # translated once for the batch, filled in per customer
             "labels": dict(
                 self.env["crm.credit.factor"]._fields["key"]._description_selection(self.env)
@@ -161,7 +161,7 @@ class ResPartner(models.Model):
             card = inputs.get(partner.id, no_inputs)
             result = credit_engine.score(
                 factors,
-                partner._credit_values(facts, signal, card, today),
+                partner._credit_values(facts, signal, card, today, measures),
                 has_history=bool(facts["first_invoice_date"]),
             )
             grade_id = credit_engine.grade_for(bands, result.score) if bands else None
@@ -197,25 +197,11 @@ class ResPartner(models.Model):
         compute_at_once(self, names)
         return {row["id"]: row for row in self.read(names, load=None)}
 
-    def _credit_values(self, facts, signals, card, today):
-        open_receivable = facts["open_receivable"] or 0.0
-        limit = signals["credit_limit"]
-        first = facts["first_invoice_date"]
-        return {
-            "punctuality": facts["paid_late_days"],
-            "overdue_share": 100.0 * facts["overdue_amount"] / open_receivable
-            if open_receivable > 0
-            else 0.0,
-            "overdue_days": facts["overdue_days"],
-            "limit_usage": 100.0 * (open_receivable + signals["credit_to_invoice"]) / limit
-            if limit > 0
-            else None,
-            "relationship_years": (today - first).days / 365.0 if first else None,
-            "reputation": card.reputation,
-            "evaluation": card.evaluation,
-            "trust": TRUST_VALUES.get(signals["trust"] or "normal"),
-            "dso": signals["days_sales_outstanding"],
-        }
+    def _credit_values(self, facts, signals, card, today, measures):
+        """Factor key -> this customer's value of every factor of ``measures``."""
+        return credit_engine.measure_all(
+            measures, credit_engine.Inputs(facts, signals, card, today)
+        )
 
     def _credit_inputs(self):
         """Partner id -> ``card_engine.CreditInputs`` of the batch's scored evaluation lines

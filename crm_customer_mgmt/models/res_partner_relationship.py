@@ -123,10 +123,7 @@ class ResPartner(models.Model):
     def _compute_period_measures(self):
         """What the last metrics pass measured, in this company (for a card being edited, what
         it measured for the saved card)."""
-        metrics = self.env["crm.customer.metrics"].search(
-            [("partner_id", "in", self._origin.ids), ("company_id", "=", self.env.company.id)]
-        )
-        by_partner = {row.partner_id.id: row for row in metrics}
+        by_partner = self._origin._customer_metrics()
         empty = self.env["crm.customer.metrics"]
         for partner in self:
             row = by_partner.get(partner._origin.id, empty)
@@ -159,7 +156,7 @@ class ResPartner(models.Model):
             )
         self.check_access("write")
         customers = self.commercial_partner_id
-        self.env["crm.customer.metrics"].sudo()._refresh_partners_now(
+        self.env["crm.customer.metrics"].sudo()._pass_partners_now(
             customers.sudo(), fields.Date.context_today(self)
         )
         return True
@@ -190,6 +187,13 @@ class ResPartner(models.Model):
             raise AccessError(self.env._("Only customer managers can confirm or set stages."))
 
     # Metrics pass -----------------------------------------------------------------------
+
+    def _customer_metrics(self):
+        """Partner id -> what the last metrics pass measured for it, in this company."""
+        metrics = self.env["crm.customer.metrics"].search(
+            [("partner_id", "in", self.ids), ("company_id", "=", self.env.company.id)]
+        )
+        return {row.partner_id.id: row for row in metrics}
 
     def _relationship_changes(self, measured, shares, today):
         """Last order, share and the engine's stage decisions for these customers.

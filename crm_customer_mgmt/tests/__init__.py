@@ -25,3 +25,4 @@ from . import test_menu_views
 from . import test_tours
 from . import test_credit_explanation
 from . import test_stage_history
+from . import test_extension_points

@@ -118,7 +118,7 @@ class MetricsCase(AccountTestInvoicingCommon):
 
     def _pass(self, partners, today):
         with freeze_time(today):
-            self.Metrics._refresh_partners(partners, today)
+            self.Metrics._pass_partners(partners, today)
         partners.invalidate_recordset()
 
 

@@ -177,6 +177,10 @@ class TestCredit(MetricsCase):
         with self.assertRaises(ValidationError) as caught:
             factors[0].write({"good": 5, "bad": 5})
         self.assertIn("different values", str(caught.exception))
+        with self.assertRaises(ValidationError) as caught:
+            factors[0].key = "no_such_measure"
+        self.assertIn("Unknown credit factor measure: no_such_measure.", str(caught.exception))
+        self.assertNotEqual(factors[0].key, "no_such_measure")
 
     def _blocked_customer(self):
         customer = self._customer("Blocked Co.")

@@ -9,7 +9,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from ..engine import stages as stage_engine
-from ..models import crm_customer_metrics
+from ..models import crm_customer_metrics_pass
 from ..models import settings as settings_module
 from ..models.settings import get_setting
 from ..models.tools import owned_writer
@@ -69,11 +69,13 @@ class TestMetricsPass(MetricsCase):
         self._wallet(self.customer, 1000, date(2025, 1, 1), date(2025, 12, 31))
         self._invoice(self.customer, date(2025, 6, 1), 800)
         self.assertEqual(
-            self.Metrics._current_shares(self.customer.ids, TODAY), {self.customer.id: 80}
+            self.env["crm.customer.wallet"]._current_shares(self.customer.ids, TODAY),
+            {self.customer.id: 80},
         )
         self._wallet(self.customer, 1000, date(2026, 1, 1), date(2026, 12, 31))
         self.assertEqual(
-            self.Metrics._current_shares(self.customer.ids, TODAY), {self.customer.id: 0}
+            self.env["crm.customer.wallet"]._current_shares(self.customer.ids, TODAY),
+            {self.customer.id: 0},
         )
 
     def test_wallet_refusals(self):
@@ -423,7 +425,7 @@ class TestMetricsPass(MetricsCase):
             customers |= customer
         self._pass(customers)
         with freeze_time(TODAY):
-            self.Metrics._apply_measures(customers, TODAY, self.Metrics._ranks())
+            self.Metrics._pass_apply(customers, TODAY, self.Metrics._ranks())
         customers.invalidate_recordset()
         self.assertEqual(customers.mapped("abc_class"), ["A", "A", "B", "B", "C"])
         # pyramid cut-offs ceil(5 * 1%), ceil(5 * 5%), ceil(5 * 20%) are all 1
@@ -450,7 +452,7 @@ class TestMetricsPass(MetricsCase):
         customers = self.env["res.partner"].create(
             [{"name": f"Batch {n}", "is_company": True, "customer_rank": 1} for n in range(5)]
         )
-        self.env["ir.config_parameter"].set_param(crm_customer_metrics.CURSOR_PARAM, "")
+        self.env["ir.config_parameter"].set_param(crm_customer_metrics_pass.CURSOR_PARAM, "")
         calls = []
 
         def progress(processed=0, remaining=None, deactivate=False):
@@ -460,17 +462,17 @@ class TestMetricsPass(MetricsCase):
         Cron = type(self.env["ir.cron"])
         with (
             freeze_time(TODAY),
-            patch.object(crm_customer_metrics, "BATCH_SIZE", 2),
+            patch.object(crm_customer_metrics_pass, "BATCH_SIZE", 2),
             patch.object(Cron, "_commit_progress", side_effect=progress, autospec=False),
         ):
-            todo = self.Metrics._ids_to_refresh(TODAY)
+            todo = self.Metrics._pass_todo(TODAY)
             self.Metrics._cron_refresh()
             stopped_at = self.env["ir.config_parameter"].get_param(
-                crm_customer_metrics.CURSOR_PARAM
+                crm_customer_metrics_pass.CURSOR_PARAM
             )
             self.assertFalse(customers.filtered("customer_stage_id"), "not reached yet")
             self.Metrics._cron_refresh()
         self.assertEqual(stopped_at, f"{TODAY}:{todo[1]}", "the first run stopped after a batch")
         self.assertEqual(customers.filtered("customer_stage_id"), customers)
-        cursor = self.env["ir.config_parameter"].get_param(crm_customer_metrics.CURSOR_PARAM)
+        cursor = self.env["ir.config_parameter"].get_param(crm_customer_metrics_pass.CURSOR_PARAM)
         self.assertEqual(cursor, f"{TODAY}:done")

@@ -9,13 +9,13 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
 
-from ..models.crm_customer_metrics import CURSOR_PARAM, PASS_LOCK
+from ..models.crm_customer_metrics_pass import CURSOR_PARAM, PASS_LOCK
 from ..models.crm_customer_warning_rule import RUN_LOCK
 from ..models.tools import _lock_key
 from .common import MetricsCase
 
 TODAY = date(2026, 6, 30)
-METRICS_LOGGER = "odoo.addons.crm_customer_mgmt.models.crm_customer_metrics"
+METRICS_LOGGER = "odoo.addons.crm_customer_mgmt.models.crm_customer_metrics_pass"
 RULE_LOGGER = "odoo.addons.crm_customer_mgmt.models.crm_customer_warning_rule"
 
 

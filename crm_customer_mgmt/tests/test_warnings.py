@@ -302,7 +302,14 @@ class TestWarnings(MetricsCase):
             raise KeyError("missing fact")
 
         with (
-            patch.dict(warning_engine.METRICS, {"days_since_last_order": explode}),
+            patch.dict(
+                warning_engine.METRICS,
+                {
+                    "days_since_last_order": warning_engine.METRICS[
+                        "days_since_last_order"
+                    ]._replace(read=explode)
+                },
+            ),
             patch.object(type(self.env["ir.cron"]), "_commit_progress", return_value=100),
             mute_logger("odoo.addons.crm_customer_mgmt.models.crm_customer_warning_rule"),
             freeze_time(TODAY),
@@ -315,9 +322,8 @@ class TestWarnings(MetricsCase):
         )
 
     def test_refusals(self):
-        with self.assertRaises(ValueError):
-            self._rule(metric="no_such_metric")
         cases = [
+            ({"metric": "no_such_metric"}, "Unknown warning metric: no_such_metric."),
             ({"period_days": -5}, "between 1 and 3650"),
             ({"partner_domain": "[('no_such_field', '=', 1)]"}, "not a valid filter"),
             ({"partner_domain": "[('name', '=', __import__('os'))]"}, "not a valid filter"),

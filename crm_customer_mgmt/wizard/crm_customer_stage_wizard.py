@@ -35,7 +35,7 @@ class CrmCustomerStageWizard(models.TransientModel):
         self.partner_ids._check_stage_manager()
         today = fields.Date.context_today(self)
         stages = self.env["crm.customer.stage"].search([("active", "=", True)])
-        shares = self.env["crm.customer.metrics"]._current_shares(self.partner_ids.ids, today)
+        shares = self.env["crm.customer.wallet"]._current_shares(self.partner_ids.ids, today)
         reason = self.env._(
             "Set by %(user)s: %(reason)s", user=self.env.user.name, reason=self.reason
         )

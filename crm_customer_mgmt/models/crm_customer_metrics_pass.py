@@ -1,0 +1,152 @@
+# crm.customer.metrics is split by concern: the table, the SQL of its sources, the pass
+# pylint: disable=consider-merging-classes-inherited
+import logging
+
+from psycopg2.errors import SerializationFailure
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from .settings import METRICS_CURSOR, get_setting
+from .tools import busy_companies, exclusive_runs
+
+_logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 20000
+CURSOR_PARAM = METRICS_CURSOR.key
+PASS_LOCK = "crm_customer_mgmt.metrics_pass"  # one pass at a time per company
+
+
+class CrmCustomerMetrics(models.Model):
+    """The nightly pass: measure every customer, rank them, then write what the measures
+    mean on the partners (stages, grades) by batch, committing after each. The card's
+    Refresh runs the same steps for its customers."""
+
+    _inherit = "crm.customer.metrics"
+
+    @api.model
+    def _cron_refresh(self):
+        """The pass over every customer, one at a time per company: a pass started while
+        another runs leaves the work to it."""
+        company = self.env.company
+        with exclusive_runs(self.env, PASS_LOCK, company.ids, across_commits=True) as free:
+            if not free:
+                _logger.info("Metrics pass of %s already running: this one stops.", company.name)
+                return
+            # a fresh snapshot, which sees all that the previous pass committed
+            self.env["ir.cron"]._commit_progress()
+            self._pass_run()
+
+    @api.model
+    def _check_not_running(self):
+        """Refuse to start a pass (a button) while one runs in this company."""
+        if busy_companies(self.env, PASS_LOCK, self.env.company.ids):
+            raise self._pass_already_running()
+
+    def _pass_already_running(self):
+        return UserError(
+            self.env._(
+                "The metrics pass of %s is already running: try again when it is done.",
+                self.env.company.name,
+            )
+        )
+
+    def _pass_run(self):
+        """Measure every customer in one statement, rank them, then move their stages and
+        grades in batches, committing after each; a run cut short resumes where it stopped."""
+        today = fields.Date.context_today(self)
+        todo = self._pass_todo(today)
+        cron = self.env["ir.cron"]
+        self._measure(todo, today)
+        # committed before the batches: a batch that meets a concurrent update rolls the
+        # transaction back for a fresh snapshot, and its retry must still find the measures
+        cron._commit_progress(remaining=len(todo))
+        ranks = self._ranks() if todo else {}
+        for start in range(0, len(todo), BATCH_SIZE):
+            batch = todo[start : start + BATCH_SIZE]
+            self._pass_batch_safely(batch, today, ranks)
+            self._pass_set_cursor(today, batch[-1])
+            if not cron._commit_progress(len(batch)):
+                return
+        self._pass_set_cursor(today, "done")
+        cron._commit_progress()
+
+    def _pass_todo(self, today):
+        """Ids of the customers left to do today, after the cursor of a run cut short."""
+        day, last = get_setting(self.env, METRICS_CURSOR)
+        if day == str(today) and last == "done":
+            return []
+        domain = self._customer_domain()
+        if day == str(today):
+            domain = [*domain, ("id", ">", int(last))]
+        return self.env["res.partner"].search(domain, order="id").ids
+
+    def _pass_set_cursor(self, today, last):
+        self.env["ir.config_parameter"].sudo().set_param(CURSOR_PARAM, f"{today}:{last}")
+
+    def _pass_batch_safely(self, partner_ids, today, ranks):
+        """One batch; a batch that fails is retried per customer, skipping broken ones."""
+        try:
+            with self.env.cr.savepoint():
+                self._pass_apply(self.env["res.partner"].browse(partner_ids), today, ranks)
+            return
+        except SerializationFailure:
+            _logger.warning("Metrics pass: concurrent update on a batch, retrying per customer.")
+            self.env.cr.rollback()
+        except Exception:
+            _logger.exception("Metrics pass: batch failed, retrying per customer.")
+        for partner_id in partner_ids:
+            try:
+                with self.env.cr.savepoint():
+                    self._pass_apply(self.env["res.partner"].browse(partner_id), today, ranks)
+            except Exception:
+                _logger.exception("Metrics pass: customer %s skipped.", partner_id)
+
+    def _pass_partners_now(self, partners, today):
+        """The card's Refresh: the pass for ``partners`` in this transaction, refused while
+        another pass runs in the company."""
+        company = self.env.company
+        with exclusive_runs(self.env, PASS_LOCK, company.ids) as free:
+            if not free:
+                raise self._pass_already_running()
+            self._pass_check_fresh(partners)
+            self._pass_partners(partners, today)
+
+    def _pass_check_fresh(self, partners):
+        """Lock the rows a pass writes first. A pass that committed them after this
+        transaction began makes this fail with a serialization error, before any work, and
+        the request is retried on fresh data (no log noise: the failure is expected)."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM crm_customer_metrics WHERE partner_id = ANY(%s)"
+                " AND company_id = %s FOR NO KEY UPDATE",
+                partners.ids,
+                self.env.company.id,
+            ),
+            log_exceptions=False,
+        )
+
+    def _pass_partners(self, partners, today):
+        """The pass for ``partners`` alone (the card's Refresh): ranks stay as they are."""
+        self._measure(partners.ids, today)
+        self._pass_apply(partners, today)
+
+    def _pass_apply(self, partners, today, ranks=None):
+        """Write what the stored measures mean for ``partners`` in one UPDATE, then log the
+        stage and grade changes. ``ranks`` maps partner ids to (ABC class, value tier)."""
+        measured = self._measured(partners.ids)
+        shares = self.env["crm.customer.wallet"]._current_shares(partners.ids, today)
+        columns, first, decisions = partners._relationship_changes(measured, shares, today)
+        if ranks:
+            columns["abc_class"] = [ranks[pid][0] for pid in partners.ids]
+            columns["value_tier"] = [ranks[pid][1] for pid in partners.ids]
+        abc = dict(
+            zip(
+                partners.ids, columns.get("abc_class") or partners.mapped("abc_class"), strict=True
+            )
+        )
+        credit_columns, grade_changes = partners._credit_changes(measured, today, abc)
+        partners._write_changed(partners.ids, columns | credit_columns)
+        partners._apply_decisions(first, decisions, today)
+        partners._log_grade_changes(grade_changes, today)

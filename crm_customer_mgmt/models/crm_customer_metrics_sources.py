@@ -1,0 +1,169 @@
+# crm.customer.metrics is split by concern: the table, the SQL of its sources, the pass
+# pylint: disable=consider-merging-classes-inherited
+from dateutil.relativedelta import relativedelta
+
+from odoo import models
+from odoo.tools import SQL
+
+from .crm_customer_metrics import MONTHS
+
+
+class CrmCustomerMetrics(models.Model):
+    """The CTEs the measures read (see ``_measure_sources()``): each aggregates one kind of
+    record per customer, as ``partner_id``, over the ``Window`` of a pass."""
+
+    _inherit = "crm.customer.metrics"
+
+    def _source_sales(self, window):
+        return SQL(
+            """
+                SELECT sale.partner_id,
+                       MAX(sale.date) FILTER (WHERE sale.move_type = 'out_invoice')
+                           AS last_invoice_date,
+                       MIN(sale.date) FILTER (WHERE sale.move_type = 'out_invoice')
+                           AS first_invoice_date,
+                       SUM(sale.amount) FILTER (WHERE sale.date >= %(cur)s) AS sales,
+                       SUM(sale.amount) FILTER (
+                           WHERE sale.date >= %(prev)s AND sale.date < %(cur)s) AS sales_prev,
+                       SUM(sale.amount) FILTER (WHERE sale.date >= %(year)s) AS sales_12m,
+                       SUM(sale.amount) FILTER (WHERE sale.date >= %(jan1)s) AS sales_ytd,
+                       jsonb_build_array(%(months)s) AS monthly_sales
+                  FROM %(sales)s sale
+                 WHERE sale.partner_id = ANY(%(ids)s)
+                   AND sale.company_id = %(company)s
+                   AND sale.date <= %(today)s
+              GROUP BY sale.partner_id
+            """,
+            sales=self._sale_lines(),
+            months=self._monthly_sums(window.today),
+            **window._asdict(),
+        )
+
+    @staticmethod
+    def _monthly_sums(today):
+        """SQL for the sales of each of the last full months, oldest first."""
+        first = today.replace(day=1)
+        starts = [first - relativedelta(months=n) for n in range(MONTHS, -1, -1)]
+        return SQL(", ").join(
+            SQL(
+                "COALESCE(SUM(sale.amount) FILTER (WHERE sale.date >= %s AND sale.date < %s), 0)",
+                start,
+                end,
+            )
+            for start, end in zip(starts, starts[1:], strict=False)
+        )
+
+    def _source_invoice_counts(self, window):
+        return SQL(
+            """
+                SELECT partner_id,
+                       COUNT(*) FILTER (WHERE date >= %(cur)s) AS n,
+                       COUNT(*) FILTER (WHERE date < %(cur)s) AS n_prev
+                  FROM (SELECT DISTINCT sale.partner_id, sale.move_id, sale.date
+                          FROM %(sales)s sale
+                         WHERE sale.partner_id = ANY(%(ids)s)
+                           AND sale.company_id = %(company)s
+                           AND sale.move_type = 'out_invoice'
+                           AND sale.date BETWEEN %(prev)s AND %(today)s) invoices
+              GROUP BY partner_id
+            """,
+            sales=self._sale_lines(),
+            **window._asdict(),
+        )
+
+    def _source_categories(self, window):
+        return SQL(
+            """
+                SELECT partner_id,
+                       ARRAY_AGG(categ_id ORDER BY categ_id) FILTER (WHERE current)
+                           AS categories,
+                       ARRAY_AGG(categ_id ORDER BY categ_id) FILTER (WHERE NOT current)
+                           AS categories_prev
+                  FROM (SELECT DISTINCT sale.partner_id, pt.categ_id, sale.date >= %(cur)s
+                                        AS current
+                          FROM %(sales)s sale
+                          JOIN product_product pp ON pp.id = sale.product_id
+                          JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                         WHERE sale.partner_id = ANY(%(ids)s)
+                           AND sale.company_id = %(company)s
+                           AND sale.move_type = 'out_invoice'
+                           AND sale.date BETWEEN %(prev)s AND %(today)s
+                           AND pt.categ_id IS NOT NULL) bought
+              GROUP BY partner_id
+            """,
+            sales=self._sale_lines(),
+            **window._asdict(),
+        )
+
+    def _source_paid(self, window):
+        # each (partial) payment of an invoice at its own date, weighted by its amount
+        return SQL(
+            """
+                SELECT aml.partner_id,
+                       SUM(apr.amount * (apr.max_date - aml.date_maturity))
+                           / NULLIF(SUM(apr.amount), 0) AS late_days
+                  FROM account_partial_reconcile apr
+                  JOIN account_move_line aml ON aml.id = apr.debit_move_id
+                  JOIN account_move am ON am.id = aml.move_id
+                 WHERE aml.partner_id = ANY(%(ids)s)
+                   AND aml.company_id = %(company)s
+                   AND am.move_type = 'out_invoice'
+                   AND apr.max_date BETWEEN %(year)s AND %(today)s
+              GROUP BY aml.partner_id
+            """,
+            **window._asdict(),
+        )
+
+    def _source_receivable(self, window):
+        # unapplied credit notes due before today offset overdue amounts
+        return SQL(
+            """
+                SELECT aml.partner_id,
+                       SUM(aml.amount_residual) AS open_receivable,
+                       SUM(aml.amount_residual) FILTER (WHERE aml.date_maturity < %(today)s)
+                           AS overdue_amount,
+                       MAX(%(today)s - aml.date_maturity) FILTER (
+                           WHERE aml.date_maturity < %(today)s AND aml.amount_residual > 0)
+                           AS overdue_days
+                  FROM account_move_line aml
+                  JOIN account_account acc ON acc.id = aml.account_id
+                 WHERE aml.partner_id = ANY(%(ids)s)
+                   AND aml.company_id = %(company)s
+                   AND acc.account_type = 'asset_receivable'
+                   AND aml.parent_state = 'posted'
+                   AND NOT aml.reconciled
+              GROUP BY aml.partner_id
+            """,
+            **window._asdict(),
+        )
+
+    def _source_cost(self, window):
+        return SQL(
+            """
+                SELECT aml.partner_id, SUM(aml.balance) AS cost_to_serve
+                  FROM account_move_line aml
+                  JOIN account_account acc ON acc.id = aml.account_id
+                 WHERE aml.partner_id = ANY(%(ids)s)
+                   AND aml.company_id = %(company)s
+                   AND acc.account_type IN ('expense', 'expense_direct_cost')
+                   AND aml.parent_state = 'posted'
+                   AND aml.date BETWEEN %(cur)s AND %(today)s
+              GROUP BY aml.partner_id
+            """,
+            **window._asdict(),
+        )
+
+    def _source_orders(self, window):
+        return SQL(
+            """
+                SELECT p.commercial_partner_id AS partner_id,
+                       MAX(so.date_order)::date AS last_order
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                 WHERE p.commercial_partner_id = ANY(%(ids)s)
+                   AND so.company_id = %(company)s
+                   AND so.state = 'sale'
+              GROUP BY p.commercial_partner_id
+            """,
+            **window._asdict(),
+        )
