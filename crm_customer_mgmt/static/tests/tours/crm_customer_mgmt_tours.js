@@ -2,6 +2,8 @@ import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_utils";
 
 const CUSTOMER = "Tour Hengda Trading";
+// a snooze within the 90 days a warning may be snoozed
+const SNOOZE_UNTIL = luxon.DateTime.now().plus({ days: 30 }).toFormat("MM/dd/yyyy");
 
 function openTab(name) {
     return { content: `open the ${name} tab`, trigger: `.o_notebook a[name='${name}']`, run: "click" };
@@ -122,7 +124,7 @@ registry.category("web_tour.tours").add("crm_customer_mgmt_rep_tour", {
         {
             content: "snooze it",
             trigger: ".modal .o_field_widget[name='snooze_until'] input",
-            run: "edit 12/31/2030",
+            run: `edit ${SNOOZE_UNTIL}`,
         },
         {
             content: "confirm",
@@ -131,7 +133,7 @@ registry.category("web_tour.tours").add("crm_customer_mgmt_rep_tour", {
         },
         {
             content: "the warning is acknowledged and snoozed",
-            trigger: ".o_field_widget[name='snoozed_until']:contains(2030)",
+            trigger: `.o_field_widget[name='snoozed_until']:contains(${SNOOZE_UNTIL})`,
         },
         {
             content: "acknowledged",
