@@ -7,7 +7,7 @@ from odoo.fields import Domain
 from ..engine import warnings as warning_engine
 from .crm_customer_warning_rule import LIVE
 from .res_partner import USER_GROUP
-from .tools import count_by
+from .tools import count_by, owned_writer
 
 
 class ResPartner(models.Model):
@@ -100,4 +100,4 @@ class ResPartner(models.Model):
             if warning_engine.reading_holds(rule.operator, reading, rule.threshold):
                 warning._update_reading(rule._words(reading), reading.value, today)
             else:
-                warning.write({"state": "resolved", "resolved_date": today})
+                owned_writer(warning).write({"state": "resolved", "resolved_date": today})
