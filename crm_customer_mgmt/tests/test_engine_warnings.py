@@ -41,7 +41,7 @@ BASE_READINGS = {
     "stage_regressed": (0, ""),
     "credit_limit_usage": (None, ""),
     "credit_downgraded": (0, ""),
-    "days_since_review": (None, "never reviewed"),
+    "days_since_review": (None, "card never reviewed"),
     "card_completeness": (60, "card 60% complete"),
     "key_contact_changed": (0, ""),
     "target_progress_pct": (None, ""),
