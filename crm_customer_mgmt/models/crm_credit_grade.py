@@ -65,9 +65,9 @@ class CrmCreditGrade(models.Model):
         """A deleted grade would silently lift its policy (e.g. the order block) from its
         customers; archiving keeps it on them until the next pass regrades them."""
         grades = self.sudo().with_context(active_test=False)
-        counts = count_by(grades, "res.partner", "credit_grade_id")
-        if counts:
-            grade, count = next(iter(counts.items()))
+        held = {g: n for g, n in count_by(grades, "res.partner", "credit_grade_id").items() if n}
+        if held:
+            grade, count = next(iter(held.items()))
             raise UserError(
                 self.env._(
                     "Credit grade %(grade)s is held by %(count)s customers and cannot be"
