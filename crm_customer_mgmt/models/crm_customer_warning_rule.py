@@ -372,7 +372,7 @@ class CrmCustomerWarningRule(models.Model):
             rule=rule.name,
             words=reading.words(rule.env._),
             operator=self.operator,
-            threshold=self.threshold,
+            threshold=f"{self.threshold:,.2f}".rstrip("0").rstrip("."),
         )
 
     def _open(self, readings, today):

@@ -264,7 +264,7 @@ class TestWarnings(MetricsCase):
         rule.with_context(lang="zh_CN").name = "逾期测试"
         warnings = self._run(rule)
         chinese = warnings.filtered(lambda w: w.partner_id == self.customer)
-        self.assertTrue(chinese.message.startswith("逾期测试:"), chinese.message)
+        self.assertTrue(chinese.message.startswith("逾期测试："), chinese.message)
         self.assertIn("阈值", chinese.message)
         self.assertEqual(chinese.activity_ids.summary, "逾期测试")
         english = warnings - chinese  # unowned: the administrator's language
