@@ -1,6 +1,6 @@
 from odoo import api, models
 
-from .tools import check_customers_access
+from .tools import check_customers_access, created_values
 
 
 class CrmCustomerCardMixin(models.AbstractModel):
@@ -16,7 +16,7 @@ class CrmCustomerCardMixin(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self._check_customer_access(vals_list)
+        self._check_customer_access([created_values(self, vals) for vals in vals_list])
         return super().create(vals_list)
 
     def write(self, vals):

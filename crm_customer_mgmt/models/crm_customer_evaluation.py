@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
-from .tools import is_data_load, owned_writer, refuse_owned_fields
+from .tools import created_values, is_data_load, owned_writer, refuse_owned_fields
 
 SCORE_FIELDS = frozenset({"score", "scored", "criterion_id", "partner_id"})
 # who entered a score and who approved it: kept by the model itself
@@ -65,7 +65,7 @@ class CrmCustomerEvaluation(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            refuse_owned_fields(self, vals, APPROVAL_FIELDS)
+            refuse_owned_fields(self, created_values(self, vals), APPROVAL_FIELDS)
         stamp = self._entry_stamp()
         lines = super().create([{**vals, **stamp} for vals in vals_list])
         lines._approve_own_entry()

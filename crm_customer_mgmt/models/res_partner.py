@@ -11,7 +11,7 @@ from .settings import (
     UNOWNED_RESPONSIBLE,
     get_setting,
 )
-from .tools import check_ranges, created_fields, owned_writer, refuse_owned_fields
+from .tools import check_ranges, created_values, owned_writer, refuse_owned_fields
 
 USER_GROUP = "crm_customer_mgmt.group_customer_mgmt_user"
 MANAGER_GROUP = "crm_customer_mgmt.group_customer_mgmt_manager"
@@ -274,7 +274,7 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._check_owned_fields(created_fields(self, vals))
+            self._check_owned_fields(set(created_values(self, vals)))
         return super().create(vals_list)
 
     def write(self, vals):

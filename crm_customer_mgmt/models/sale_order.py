@@ -3,7 +3,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..engine.sale_policy import TermLine, fully_prepaid, longest_due_days, softer_terms
 from .res_partner import USER_GROUP
-from .tools import check_customers_access
+from .tools import check_customers_access, created_values
 
 PARTY_FIELDS = ("partner_id", "partner_invoice_id", "partner_shipping_id")
 TERM_FIELDS = {"payment_term_id", "partner_id", "partner_invoice_id"}
@@ -81,7 +81,7 @@ class SaleOrder(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self._check_party_access(vals_list)
+        self._check_party_access([created_values(self, vals) for vals in vals_list])
         orders = super().create(vals_list)
         orders.filtered(lambda order: order.state == "sale")._check_credit_grade()
         orders._check_payment_term_grade()

@@ -114,11 +114,12 @@ def is_data_load(env):
     return env.su and bool(env.context.get("install_mode"))
 
 
-def created_fields(records, vals):
-    """The fields a create of ``vals`` sets: those of ``vals`` and the ``default_*`` keys of
-    the context, which fill in the others."""
-    defaults = {key[8:] for key in records.env.context if key.startswith("default_")}
-    return set(vals) | defaults
+def created_values(records, vals):
+    """What a create of ``vals`` sets: ``vals`` over the ``default_*`` keys of the context,
+    which fill in the fields ``vals`` leaves out."""
+    context = records.env.context
+    defaults = {key[8:]: value for key, value in context.items() if key.startswith("default_")}
+    return {**defaults, **vals}
 
 
 def refuse_owned_fields(records, names, owned):

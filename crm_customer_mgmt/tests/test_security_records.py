@@ -62,6 +62,19 @@ class TestRecordsStayWithTheirCustomer(CustomerCardCase):
         self.assertFalse(self.theirs.customer_wallet_ids)
         self.assertFalse(self.theirs.customer_evaluation_ids)
 
+    def test_context_defaults_count_as_values_set(self):
+        Line = self.env["crm.customer.evaluation"].with_user(self.rep_a)
+        with self.assertRaises(AccessError):
+            Line.with_context(default_partner_id=self.theirs.id).create(
+                {"criterion_id": self.crit_promotion.id, "score": 90}
+            )
+        with self.assertRaisesRegex(AccessError, "cannot be changed directly"):
+            Line.with_context(default_approved_score=100, default_approved_date=TODAY).create(
+                {"partner_id": self.mine.id, "criterion_id": self.crit_promotion.id}
+            )
+        self.assertFalse(self.theirs.customer_evaluation_ids)
+        self.assertEqual(self.mine.customer_evaluation_ids, self.line)
+
     def test_rep_still_keeps_his_own_lines(self):
         self.line.with_user(self.rep_a).write({"score": 80})
         self.env["crm.customer.evaluation"].with_user(self.rep_a).create(

@@ -289,6 +289,12 @@ class TestOrdersForOwnCustomers(SaleCreditCase):
             Order.create({"partner_id": self.theirs.id})
         self.assertFalse(self.env["sale.order"].search([("partner_id", "=", self.theirs.id)]))
 
+    def test_no_quotation_through_a_context_default(self):
+        Order = self.env["sale.order"].with_user(self.rep)
+        with self.assertRaises(AccessError):
+            Order.with_context(default_partner_id=self.theirs.id).create({})
+        self.assertFalse(self.env["sale.order"].search([("partner_id", "=", self.theirs.id)]))
+
     def test_no_repointing_an_order_to_another_reps_customer(self):
         order = self._quotation(self.good)
         for field in ("partner_id", "partner_invoice_id", "partner_shipping_id"):
