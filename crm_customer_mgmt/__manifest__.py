@@ -1,7 +1,7 @@
 {
     "name": "Customer Management",
     "summary": "Customer cards, relationship stages, credit grades and early warnings",
-    "version": "19.0.1.0.1",
+    "version": "19.0.1.1.0",
     "category": "Sales/Sales",
     "license": "LGPL-3",
     "author": "crm_customer_mgmt developers",
