@@ -137,9 +137,11 @@ class CrmCustomerMetrics(models.Model):
 
     @api.model
     def _customer_domain(self):
-        """Customers the pass measures: commercial partners that bought or have a card type."""
+        """Customers the pass measures in this company: commercial partners that bought or
+        have a card type, shared by every company or belonging to this one."""
         return [
             ("active", "=", True),
+            ("company_id", "in", [False, self.env.company.id]),
             "|",
             ("is_company", "=", True),
             ("parent_id", "=", False),

@@ -14,7 +14,6 @@ from .tools import busy_companies, exclusive_runs
 _logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 20000
-CURSOR_PARAM = METRICS_CURSOR.key
 PASS_LOCK = "crm_customer_mgmt.metrics_pass"  # one pass at a time per company
 
 
@@ -27,16 +26,29 @@ class CrmCustomerMetrics(models.Model):
 
     @api.model
     def _cron_refresh(self):
-        """The pass over every customer, one at a time per company: a pass started while
-        another runs leaves the work to it."""
+        """The pass over every customer of every company, one company after the other; a
+        run out of time is rescheduled and resumes where it stopped."""
+        companies = self._pass_companies()
+        for done, company in enumerate(companies, start=1):
+            if not self.with_company(company)._pass_company(len(companies) - done):
+                return
+
+    @api.model
+    def _pass_companies(self):
+        """The companies the nightly pass measures: all of them."""
+        return self.env["res.company"].search([], order="id")
+
+    def _pass_company(self, companies_left=0):
+        """The pass in this environment's company, one at a time per company: a pass started
+        while another runs leaves the work to it. False when the cron's time is up."""
         company = self.env.company
         with exclusive_runs(self.env, PASS_LOCK, company.ids, across_commits=True) as free:
             if not free:
                 _logger.info("Metrics pass of %s already running: this one stops.", company.name)
-                return
+                return True
             # a fresh snapshot, which sees all that the previous pass committed
             self.env["ir.cron"]._commit_progress()
-            self._pass_run()
+            return self._pass_run(companies_left)
 
     @api.model
     def _check_not_running(self):
@@ -52,28 +64,31 @@ class CrmCustomerMetrics(models.Model):
             )
         )
 
-    def _pass_run(self):
+    def _pass_run(self, companies_left=0):
         """Measure every customer in one statement, rank them, then move their stages and
-        grades in batches, committing after each; a run cut short resumes where it stopped."""
+        grades in batches, committing after each; a run cut short resumes where it stopped.
+        ``companies_left`` counts the companies still to do after this one, so that a cron
+        out of time is rescheduled for them. False when the cron's time is up."""
         today = fields.Date.context_today(self)
         todo = self._pass_todo(today)
         cron = self.env["ir.cron"]
         self._measure(todo, today)
         # committed before the batches: a batch that meets a concurrent update rolls the
         # transaction back for a fresh snapshot, and its retry must still find the measures
-        cron._commit_progress(remaining=len(todo))
+        cron._commit_progress(remaining=len(todo) + companies_left)
         ranks = self._ranks() if todo else {}
         for start in range(0, len(todo), BATCH_SIZE):
             batch = todo[start : start + BATCH_SIZE]
             self._pass_batch_safely(batch, today, ranks)
             self._pass_set_cursor(today, batch[-1])
             if not cron._commit_progress(len(batch)):
-                return
+                return False
         self._pass_set_cursor(today, "done")
-        cron._commit_progress()
+        return bool(cron._commit_progress(remaining=companies_left))
 
     def _pass_todo(self, today):
-        """Ids of the customers left to do today, after the cursor of a run cut short."""
+        """Ids of the company's customers left to do today, after the cursor of a run cut
+        short."""
         day, last = get_setting(self.env, METRICS_CURSOR)
         if day == str(today) and last == "done":
             return []
@@ -83,7 +98,9 @@ class CrmCustomerMetrics(models.Model):
         return self.env["res.partner"].search(domain, order="id").ids
 
     def _pass_set_cursor(self, today, last):
-        self.env["ir.config_parameter"].sudo().set_param(CURSOR_PARAM, f"{today}:{last}")
+        self.env["ir.config_parameter"].sudo().set_param(
+            METRICS_CURSOR.key_in(self.env), f"{today}:{last}"
+        )
 
     def _pass_batch_safely(self, partner_ids, today, ranks):
         """One batch; a batch that fails is retried per customer, skipping broken ones."""

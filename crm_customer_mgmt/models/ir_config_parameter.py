@@ -1,7 +1,7 @@
 from odoo import api, models
 from odoo.exceptions import ValidationError
 
-from .settings import SETTINGS
+from .settings import setting_of_key
 
 
 class IrConfigParameter(models.Model):
@@ -24,7 +24,7 @@ class IrConfigParameter(models.Model):
 
     @api.model
     def _check_setting(self, key, value):
-        setting = SETTINGS.get(key)
+        setting = setting_of_key(key)
         if not setting or value in (False, None, ""):
             return
         try:

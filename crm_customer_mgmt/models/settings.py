@@ -76,6 +76,7 @@ class Setting(NamedTuple):
     low: float | None = None
     high: float | None = None
     kind: str = "number"  # what the error message says a good value is
+    per_company: bool = False  # stored under ``<key>.<company id>``, one value per company
 
     def value_of(self, raw):
         """The value stored as ``raw``; raises ValueError when it does not parse or lies
@@ -88,6 +89,10 @@ class Setting(NamedTuple):
     @property
     def bounds(self):
         return self.low, self.high
+
+    def key_in(self, env):
+        """The parameter's key in ``env``'s company."""
+        return f"{self.key}.{env.company.id}" if self.per_company else self.key
 
 
 CARD_STALE_DAYS = Setting("crm_customer_mgmt.card_stale_days", 90, int, 1, 3650, "integer")
@@ -108,8 +113,11 @@ COMPLETENESS_FIELDS = Setting(
     _field_list,
     kind="fields",
 )
-# the pass's own bookmark, guarded like a setting: a bad one restarts the day's pass
-METRICS_CURSOR = Setting("crm_customer_mgmt.metrics_cursor", ("", ""), _cursor, kind="cursor")
+# the pass's own bookmark in each company, guarded like a setting: a bad one restarts the
+# day's pass
+METRICS_CURSOR = Setting(
+    "crm_customer_mgmt.metrics_cursor", ("", ""), _cursor, kind="cursor", per_company=True
+)
 
 SETTINGS = {
     setting.key: setting
@@ -132,20 +140,30 @@ SETTINGS = {
 _warned = set()  # (database, key, value) already reported as unreadable
 
 
+def setting_of_key(key):
+    """The setting stored under the parameter ``key``, if any."""
+    if setting := SETTINGS.get(key):
+        return setting
+    base, _sep, company = (key or "").rpartition(".")
+    setting = SETTINGS.get(base)
+    return setting if setting and setting.per_company and company.isdigit() else None
+
+
 def get_setting(env, setting):
     """The value of ``setting``; its default when unset, or when the stored value is bad
     (logged once per value and process: a bad value never stops a pass)."""
-    raw = env["ir.config_parameter"].sudo().get_param(setting.key)
+    key = setting.key_in(env)
+    raw = env["ir.config_parameter"].sudo().get_param(key)
     if not raw:
         return setting.default
     try:
         return setting.value_of(raw)
     except ValueError:
-        if (env.cr.dbname, setting.key, raw) not in _warned:
-            _warned.add((env.cr.dbname, setting.key, raw))
+        if (env.cr.dbname, key, raw) not in _warned:
+            _warned.add((env.cr.dbname, key, raw))
             _logger.warning(
                 "Setting %s holds %r, which is not valid: using its default %r.",
-                setting.key,
+                key,
                 raw,
                 setting.default,
             )

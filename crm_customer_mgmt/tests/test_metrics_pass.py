@@ -11,7 +11,7 @@ from odoo.tools import mute_logger
 from ..engine import stages as stage_engine
 from ..models import crm_customer_metrics_pass
 from ..models import settings as settings_module
-from ..models.settings import get_setting
+from ..models.settings import METRICS_CURSOR, get_setting
 from ..models.tools import owned_writer
 from .common import MetricsCase
 
@@ -452,7 +452,7 @@ class TestMetricsPass(MetricsCase):
         customers = self.env["res.partner"].create(
             [{"name": f"Batch {n}", "is_company": True, "customer_rank": 1} for n in range(5)]
         )
-        self.env["ir.config_parameter"].set_param(crm_customer_metrics_pass.CURSOR_PARAM, "")
+        self.env["ir.config_parameter"].set_param(METRICS_CURSOR.key_in(self.env), "")
         calls = []
 
         def progress(processed=0, remaining=None, deactivate=False):
@@ -460,19 +460,21 @@ class TestMetricsPass(MetricsCase):
             return 0 if len(calls) == 3 else 100  # time is up after the first batch
 
         Cron = type(self.env["ir.cron"])
+        company = self.env.company
         with (
             freeze_time(TODAY),
             patch.object(crm_customer_metrics_pass, "BATCH_SIZE", 2),
+            patch.object(type(self.Metrics), "_pass_companies", lambda model: company),
             patch.object(Cron, "_commit_progress", side_effect=progress, autospec=False),
         ):
             todo = self.Metrics._pass_todo(TODAY)
             self.Metrics._cron_refresh()
             stopped_at = self.env["ir.config_parameter"].get_param(
-                crm_customer_metrics_pass.CURSOR_PARAM
+                METRICS_CURSOR.key_in(self.env)
             )
             self.assertFalse(customers.filtered("customer_stage_id"), "not reached yet")
             self.Metrics._cron_refresh()
         self.assertEqual(stopped_at, f"{TODAY}:{todo[1]}", "the first run stopped after a batch")
         self.assertEqual(customers.filtered("customer_stage_id"), customers)
-        cursor = self.env["ir.config_parameter"].get_param(crm_customer_metrics_pass.CURSOR_PARAM)
+        cursor = self.env["ir.config_parameter"].get_param(METRICS_CURSOR.key_in(self.env))
         self.assertEqual(cursor, f"{TODAY}:done")

@@ -9,8 +9,9 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
 
-from ..models.crm_customer_metrics_pass import CURSOR_PARAM, PASS_LOCK
+from ..models.crm_customer_metrics_pass import PASS_LOCK
 from ..models.crm_customer_warning_rule import RUN_LOCK
+from ..models.settings import METRICS_CURSOR
 from ..models.tools import _lock_key
 from .common import MetricsCase
 
@@ -34,7 +35,7 @@ class TestSecurityConcurrency(MetricsCase):
         cls.rule = cls.Rule.create(
             {"name": "Overdue", "metric": "overdue_days", "operator": ">=", "threshold": 30}
         )
-        cls.env["ir.config_parameter"].set_param(CURSOR_PARAM, "")
+        cls.env["ir.config_parameter"].set_param(METRICS_CURSOR.key_in(cls.env), "")
 
     # The other run, on its own connection -----------------------------------------------
 
@@ -65,7 +66,11 @@ class TestSecurityConcurrency(MetricsCase):
 
     def _measured(self):
         return (
-            self.env["crm.customer.metrics"].sudo().search([("partner_id", "=", self.customer.id)])
+            self.env["crm.customer.metrics"]
+            .sudo()
+            .search(
+                [("partner_id", "=", self.customer.id), ("company_id", "=", self.env.company.id)]
+            )
         )
 
     def _history_and_notes(self):
@@ -83,7 +88,9 @@ class TestSecurityConcurrency(MetricsCase):
 
     def test_a_second_pass_steps_aside_quietly(self):
         self._hold(PASS_LOCK, self.env.company)
+        company = self.env.company
         with (
+            patch.object(type(self.Metrics), "_pass_companies", lambda model: company),
             self._commits() as commit,
             freeze_time(TODAY),
             self.assertNoLogs(level=logging.ERROR),
@@ -95,7 +102,22 @@ class TestSecurityConcurrency(MetricsCase):
         commit.assert_not_called()
         self.assertFalse(self._measured())
         self.assertFalse(self.customer.customer_stage_history_ids)
-        self.assertFalse(self.env["ir.config_parameter"].get_param(CURSOR_PARAM))
+        cursor = self.env["ir.config_parameter"].get_param(METRICS_CURSOR.key_in(self.env))
+        self.assertFalse(cursor)
+
+    def test_a_pass_held_in_one_company_leaves_the_others_running(self):
+        self._hold(PASS_LOCK, self.env.company)
+        with self._commits(), freeze_time(TODAY), mute_logger(METRICS_LOGGER):
+            self.Metrics._cron_refresh()
+        self.assertFalse(self._measured(), "the company whose pass runs elsewhere")
+        others = self.env["crm.customer.metrics"].sudo().search(
+            [("partner_id", "=", self.customer.id)]
+        )
+        self.assertEqual(
+            others.company_id,
+            self.Metrics._pass_companies() - self.env.company,
+            "every other company measured its customers",
+        )
 
     def test_refresh_and_run_manually_refuse_while_a_pass_runs(self):
         self._hold(PASS_LOCK, self.env.company)
@@ -124,7 +146,7 @@ class TestSecurityConcurrency(MetricsCase):
             self.Metrics._cron_refresh()  # a second pass the same day
         self.assertEqual(self._measured().sales_12m, 1000, "not measured again")
         self.assertEqual(self._history_and_notes(), logged, "no second history row or note")
-        cursor = self.env["ir.config_parameter"].get_param(CURSOR_PARAM)
+        cursor = self.env["ir.config_parameter"].get_param(METRICS_CURSOR.key_in(self.env))
         self.assertEqual(cursor, f"{TODAY}:done")
         self.assertTrue(self._is_free(PASS_LOCK, self.env.company))
         with self._commits(), freeze_time(date(2026, 7, 1)):

@@ -117,7 +117,7 @@ class TestSecurityConfig(MetricsCase):
         for setting, value, message in cases:
             with self.subTest(key=setting.key, value=value):
                 with self.assertRaises(ValidationError) as caught:
-                    self.Params.set_param(setting.key, value)
+                    self.Params.set_param(setting.key_in(self.env), value)
                 self.assertIn(message, str(caught.exception))
                 self.assertIn(f"not “{value}”", str(caught.exception))
         param = self.Params.search([("key", "=", settings.PERIOD_DAYS.key)])
@@ -142,7 +142,7 @@ class TestSecurityConfig(MetricsCase):
             SQL(
                 "INSERT INTO ir_config_parameter (key, value) VALUES (%s, %s)"
                 " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-                setting.key,
+                setting.key_in(self.env),
                 value,
             )
         )
