@@ -8,6 +8,13 @@ class CrmCreditGradeHistory(models.Model):
     _rec_name = "grade_to_id"
 
     partner_id = fields.Many2one("res.partner", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+        help="The company whose view of the customer changed.",
+    )
     grade_from_id = fields.Many2one("crm.credit.grade", string="From", ondelete="set null")
     grade_to_id = fields.Many2one("crm.credit.grade", string="To", ondelete="set null")
     score = fields.Float(digits=(5, 1), aggregator="avg")

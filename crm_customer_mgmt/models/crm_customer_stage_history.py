@@ -8,6 +8,13 @@ class CrmCustomerStageHistory(models.Model):
     _rec_name = "stage_to_id"
 
     partner_id = fields.Many2one("res.partner", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+        help="The company whose relationship with the customer changed.",
+    )
     user_id = fields.Many2one(
         "res.users", string="Card Owner", index=True, help="Who owned the card at the change."
     )

@@ -98,7 +98,12 @@ class CrmCustomerWarningRule(models.Model):
 
     def _stage_falls(self, partner_ids, since):
         falls = self.env["crm.customer.stage.history"].search(
-            [("partner_id", "in", partner_ids), ("change", "=", "fell"), ("date", ">=", since)],
+            [
+                ("partner_id", "in", partner_ids),
+                ("company_id", "=", self.env.company.id),
+                ("change", "=", "fell"),
+                ("date", ">=", since),
+            ],
             order="date desc, id desc",
         )
         result = {}
@@ -110,6 +115,7 @@ class CrmCustomerWarningRule(models.Model):
         changes = self.env["crm.credit.grade.history"].search(
             [
                 ("partner_id", "in", partner_ids),
+                ("company_id", "=", self.env.company.id),
                 ("date", ">=", since),
                 ("grade_from_id", "!=", False),
             ],

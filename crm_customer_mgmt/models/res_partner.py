@@ -99,6 +99,7 @@ class ResPartner(models.Model):
     abc_class = fields.Selection(
         [("A", "A: large"), ("B", "B: ordinary"), ("C", "C: small")],
         string="ABC Class",
+        company_dependent=True,
         readonly=True,
         copy=False,
         groups=USER_GROUP,
@@ -106,6 +107,7 @@ class ResPartner(models.Model):
     )
     value_tier = fields.Selection(
         [("vip", "VIP"), ("key", "Key"), ("ordinary", "Ordinary"), ("small", "Small")],
+        company_dependent=True,
         readonly=True,
         copy=False,
         groups=USER_GROUP,

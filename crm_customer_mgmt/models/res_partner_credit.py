@@ -21,18 +21,26 @@ class ResPartner(models.Model):
 
     credit_grade_id = fields.Many2one(
         "crm.credit.grade",
-        index=True,
+        company_dependent=True,
         copy=False,
         readonly=True,
         ondelete="restrict",
         groups=USER_GROUP,
     )
     credit_score = fields.Float(
-        digits=(5, 1), copy=False, readonly=True, aggregator="avg", groups=USER_GROUP
+        digits=(5, 1),
+        company_dependent=True,
+        copy=False,
+        readonly=True,
+        aggregator="avg",
+        groups=USER_GROUP,
     )
-    credit_score_explanation = fields.Text(copy=False, readonly=True, groups=USER_GROUP)
+    credit_score_explanation = fields.Text(
+        company_dependent=True, copy=False, readonly=True, groups=USER_GROUP
+    )
     credit_no_history = fields.Boolean(
         string="No Credit History",
+        company_dependent=True,
         copy=False,
         readonly=True,
         groups=USER_GROUP,
@@ -40,6 +48,7 @@ class ResPartner(models.Model):
     )
     credit_recommended_limit = fields.Float(
         string="Recommended Credit Limit",
+        company_dependent=True,
         copy=False,
         readonly=True,
         groups=USER_GROUP,
@@ -53,6 +62,7 @@ class ResPartner(models.Model):
             ("weak", "Weak credit and sales"),
         ],
         string="Credit x Sales",
+        company_dependent=True,
         copy=False,
         readonly=True,
         groups=USER_GROUP,
@@ -278,6 +288,7 @@ class ResPartner(models.Model):
             [
                 {
                     "partner_id": partner.id,
+                    "company_id": self.env.company.id,
                     "grade_from_id": old_id or None,
                     "grade_to_id": new_id,
                     "score": result.score,

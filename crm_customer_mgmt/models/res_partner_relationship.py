@@ -10,7 +10,13 @@ from odoo.tools import SQL
 from ..engine import stages as stage_engine
 from .res_partner import USER_GROUP
 from .settings import INTERRUPT_DAYS, get_setting
-from .tools import create_quiet_activities, insert_rows, json_values
+from .tools import (
+    create_quiet_activities,
+    insert_rows,
+    json_values,
+    set_values_sql,
+    stored_values_sql,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -33,7 +39,7 @@ class ResPartner(models.Model):
     customer_stage_id = fields.Many2one(
         "crm.customer.stage",
         string="Relationship Stage",
-        index=True,
+        company_dependent=True,
         copy=False,
         readonly=True,
         group_expand="_read_group_customer_stage_ids",
@@ -42,21 +48,29 @@ class ResPartner(models.Model):
     stage_proposed_id = fields.Many2one(
         "crm.customer.stage",
         string="Proposed Stage",
+        company_dependent=True,
         copy=False,
         readonly=True,
         groups=USER_GROUP,
         help="The stage this customer qualifies for, waiting for a manager's confirmation.",
     )
-    stage_date = fields.Date(string="In Stage Since", copy=False, readonly=True, groups=USER_GROUP)
+    stage_date = fields.Date(
+        string="In Stage Since", company_dependent=True, copy=False, readonly=True, groups=USER_GROUP
+    )
     stage_manual = fields.Boolean(
-        string="Stage Set by Hand", copy=False, readonly=True, groups=USER_GROUP
+        string="Stage Set by Hand",
+        company_dependent=True,
+        copy=False,
+        readonly=True,
+        groups=USER_GROUP,
     )
     stage_manual_band_id = fields.Many2one(
-        "crm.customer.stage", copy=False, readonly=True, groups=USER_GROUP
+        "crm.customer.stage", company_dependent=True, copy=False, readonly=True, groups=USER_GROUP
     )
     share_of_wallet = fields.Float(
         string="Share of Wallet (%)",
         digits=(6, 2),
+        company_dependent=True,
         copy=False,
         readonly=True,
         aggregator="avg",
@@ -70,6 +84,7 @@ class ResPartner(models.Model):
         "crm.customer.wallet", "partner_id", string="Wallet Periods", groups=USER_GROUP
     )
     last_order_date = fields.Date(
+        company_dependent=True,
         copy=False,
         readonly=True,
         groups=USER_GROUP,
@@ -85,7 +100,7 @@ class ResPartner(models.Model):
         related="customer_stage_id.is_interrupted", groups=USER_GROUP
     )
     churn_reason_id = fields.Many2one(
-        "crm.churn.reason", tracking=True, copy=False, groups=USER_GROUP
+        "crm.churn.reason", company_dependent=True, tracking=True, copy=False, groups=USER_GROUP
     )
     dropped_category_ids = fields.Many2many(
         "product.category",
@@ -257,7 +272,7 @@ class ResPartner(models.Model):
         rows = self.env.execute_query(
             SQL(
                 "SELECT id, %s FROM res_partner WHERE id = ANY(%s)",
-                SQL(", ").join(SQL.identifier(name) for name in names),
+                stored_values_sql(self, "res_partner", names),
                 self.ids,
             )
         )
@@ -340,6 +355,7 @@ class ResPartner(models.Model):
             [
                 {
                     "partner_id": partner.id,
+                    "company_id": self.env.company.id,
                     "user_id": partner.card_owner_id.id or None,
                     "stage_from_id": None if first else partner.customer_stage_id.id or None,
                     "stage_to_id": move.stage.id,
@@ -441,6 +457,7 @@ class ResPartner(models.Model):
             {"id": pid, **dict(zip(names, values, strict=True))}
             for pid, *values in zip(ids, *columns.values(), strict=True)
         ]
+        sets, old, new = set_values_sql(self, "p", names)
         self.env.execute_query(
             SQL(
                 """
@@ -450,14 +467,12 @@ class ResPartner(models.Model):
              WHERE p.id = v.id AND p.id BETWEEN %(first)s AND %(last)s
                AND (%(old)s) IS DISTINCT FROM (%(new)s)
             """,
-                sets=SQL(", ").join(
-                    SQL("%s = v.%s", SQL.identifier(name), SQL.identifier(name)) for name in names
-                ),
+                sets=sets,
                 values=json_values(self, [*names, "id"], rows),
                 first=min(ids),
                 last=max(ids),
-                old=SQL(", ").join(SQL.identifier("p", name) for name in names),
-                new=SQL(", ").join(SQL.identifier("v", name) for name in names),
+                old=old,
+                new=new,
             )
         )
         self.invalidate_model(names + ["write_date"])

@@ -44,7 +44,9 @@ class SaleOrder(models.Model):
     def _compute_credit_warning(self):
         for order in self:
             order.customer_credit_grade_id = (
-                order.partner_id.commercial_partner_id.sudo().credit_grade_id
+                order.partner_id.commercial_partner_id.sudo()
+                .with_company(order.company_id)
+                .credit_grade_id
             )
             risky = order._credit_parties().filtered(
                 lambda party: party.credit_blocks_orders or party.credit_grade_id.warn_on_quotation
@@ -151,11 +153,11 @@ class SaleOrder(models.Model):
     # Credit policy ----------------------------------------------------------------------
 
     def _credit_parties(self):
-        """Commercial partners of the customer, invoice and delivery addresses (sudo: their
-        grades are internal)."""
+        """Commercial partners of the customer, invoice and delivery addresses, as the
+        order's company grades them (sudo: their grades are internal)."""
         self.ensure_one()
         parties = self.partner_id | self.partner_invoice_id | self.partner_shipping_id
-        return parties.commercial_partner_id.sudo()
+        return parties.commercial_partner_id.sudo().with_company(self.company_id)
 
     def _credit_blocking_parties(self):
         return self._credit_parties().filtered("credit_blocks_orders")
@@ -310,7 +312,11 @@ class SaleOrder(models.Model):
         """The strictest terms that the grades of the customer and the invoiced company allow,
         if any grade sets terms usable in the order's company."""
         self.ensure_one()
-        parties = (self.partner_id | self.partner_invoice_id).commercial_partner_id.sudo()
+        parties = (
+            (self.partner_id | self.partner_invoice_id)
+            .commercial_partner_id.sudo()
+            .with_company(self.company_id)
+        )
         terms = parties.credit_grade_id.payment_term_id.filtered(
             lambda term: not term.company_id or term.company_id == self.company_id
         )

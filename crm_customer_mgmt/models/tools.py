@@ -75,10 +75,52 @@ def json_values(model, names, rows):
         "json_to_recordset(%s) AS v(%s)",
         json.dumps(rows, default=str),
         SQL(", ").join(
-            SQL("%s %s", SQL.identifier(name), SQL(model._fields[name].column_type[1]))
+            SQL("%s %s", SQL.identifier(name), SQL(_value_type(model._fields[name])))
             for name in names
         ),
     )
+
+
+def _value_type(field):
+    """The SQL type of ``field``'s values: a company-dependent field's own, not its
+    column's (jsonb)."""
+    return field._column_type[1] if field.company_dependent else field.column_type[1]
+
+
+def stored_values_sql(model, alias, names):
+    """The columns ``names`` of ``model``'s row ``alias`` as the ORM reads them: a
+    company-dependent field's value in the environment's company."""
+    return SQL(", ").join(model._fields[name].to_sql(model, alias) for name in names)
+
+
+def set_values_sql(model, alias, names):
+    """``SET`` terms and the old and new values of the columns ``names`` of row ``alias``
+    from row source ``v`` (see ``json_values``); a company-dependent column changes its
+    environment's company value only, as the ORM writes it (numbers and flags never null)."""
+    company = str(model.env.company.id)
+    sets, old, new = [], [], []
+    for name in names:
+        field, column = model._fields[name], SQL.identifier(name)
+        value = SQL.identifier("v", name)
+        if not field.company_dependent:
+            sets.append(SQL("%s = %s", column, value))
+            old.append(SQL.identifier(alias, name))
+            new.append(value)
+            continue
+        if field.type in ("boolean", "integer", "float", "monetary"):
+            value = SQL("COALESCE(%s, %s)", value, False if field.type == "boolean" else 0)
+        sets.append(
+            SQL(
+                "%s = COALESCE(%s, '{}'::jsonb) || jsonb_build_object(%s, %s)",
+                column,
+                SQL.identifier(alias, name),
+                company,
+                value,
+            )
+        )
+        old.append(SQL("COALESCE(%s -> %s, 'null'::jsonb)", SQL.identifier(alias, name), company))
+        new.append(SQL("COALESCE(to_jsonb(%s), 'null'::jsonb)", value))
+    return SQL(", ").join(sets), SQL(", ").join(old), SQL(", ").join(new)
 
 
 def compute_at_once(records, names):

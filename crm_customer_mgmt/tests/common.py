@@ -83,16 +83,24 @@ class MetricsCase(AccountTestInvoicingCommon):
         )
 
     def _invoice(
-        self, partner, when, amount, product=None, move_type="out_invoice", currency=None
+        self,
+        partner,
+        when,
+        amount,
+        product=None,
+        move_type="out_invoice",
+        currency=None,
+        company=None,
     ):
-        move = self.env["account.move"].create(
+        env = self.env if company is None else self._env_in(company)
+        move = env["account.move"].create(
             {
                 "move_type": move_type,
                 "partner_id": partner.id,
                 "invoice_date": when,
                 "invoice_date_due": when,
                 "date": when,
-                "currency_id": (currency or self.env.company.currency_id).id,
+                "currency_id": (currency or env.company.currency_id).id,
                 "invoice_line_ids": [
                     Command.create(
                         {
@@ -108,9 +116,13 @@ class MetricsCase(AccountTestInvoicingCommon):
         move.action_post()
         return move
 
+    def _env_in(self, company):
+        """The environment with ``company`` as the current company."""
+        return self.env(context=dict(self.env.context, allowed_company_ids=company.ids))
+
     def _pay(self, invoice, when, amount=None):
         wizard = (
-            self.env["account.payment.register"]
+            self._env_in(invoice.company_id)["account.payment.register"]
             .with_context(active_model="account.move", active_ids=invoice.ids)
             .create({"payment_date": when, **({"amount": amount} if amount else {})})
         )

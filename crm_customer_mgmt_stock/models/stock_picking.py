@@ -28,7 +28,7 @@ class StockPicking(models.Model):
         self.ensure_one()
         if self.picking_type_code != "outgoing":
             return self.env["res.partner"]
-        parties = self.partner_id.commercial_partner_id.sudo()
+        parties = self.partner_id.commercial_partner_id.sudo().with_company(self.company_id)
         for order in self.sale_id | self.move_ids.sale_line_id.order_id:
             parties |= order._credit_parties()
         return parties.filtered("credit_grade_id.hold_deliveries")
