@@ -859,14 +859,30 @@ def outcome(cr, before):
 
 
 def stage_spread(cr):
+    company = str(main_company(cr))
     cr.execute(
         """SELECT COALESCE(s.name->>'en_US', '(none)'), COUNT(*)
-             FROM res_partner p LEFT JOIN crm_customer_stage s ON s.id = p.customer_stage_id
-            WHERE p.name LIKE 'Bench Customer %%' GROUP BY 1 ORDER BY 2 DESC"""
+             FROM res_partner p
+             LEFT JOIN crm_customer_stage s ON s.id = (p.customer_stage_id->>%s)::int
+            WHERE p.name LIKE 'Bench Customer %%' GROUP BY 1 ORDER BY 2 DESC""",
+        [company],
     )
     spread = ", ".join(f"{name} {count:,}" for name, count in cr.fetchall())
-    cr.execute("SELECT COUNT(*) FROM res_partner WHERE stage_proposed_id IS NOT NULL")
+    cr.execute(
+        "SELECT COUNT(*) FROM res_partner WHERE stage_proposed_id->>%s IS NOT NULL", [company]
+    )
     return spread + f"; proposed {cr.fetchone()[0]:,}"
+
+
+def main_company(cr):
+    """The company the bench's customers trade with (the superuser's): the pass's values
+    are company-dependent, kept per company in JSON."""
+    cr.execute("SELECT company_id FROM res_users WHERE id = 1")
+    return cr.fetchone()[0]
+
+
+def cursor_key(cr):
+    return f"{CURSOR_PARAM}.{main_company(cr)}"
 
 
 def profile_query(_cr, query, _params, _start, delay):
@@ -884,7 +900,7 @@ def run_pass(registry, number, profile=False):
     thread.query_hooks = [profile_query] if profile else []
     with registry.cursor() as cr:
         env = new_env(cr)
-        env["ir.config_parameter"].set_param(CURSOR_PARAM, "")
+        env["ir.config_parameter"].set_param(cursor_key(cr), "")
         before = counts(cr)
         cr.execute("SELECT pg_backend_pid()")
         backend = cr.fetchone()[0]
@@ -920,14 +936,16 @@ def run_pass(registry, number, profile=False):
         thread.query_hooks = []
         result["changes"], result["messages"], result["activities"] = outcome(cr, before)
         cr.execute(
-            "SELECT COUNT(*), COUNT(DISTINCT abc_class), COUNT(DISTINCT value_tier)"
-            " FROM res_partner WHERE abc_class IS NOT NULL"
+            "SELECT COUNT(*), COUNT(DISTINCT abc_class->>%(c)s),"
+            " COUNT(DISTINCT value_tier->>%(c)s)"
+            " FROM res_partner WHERE abc_class->>%(c)s IS NOT NULL",
+            {"c": str(main_company(cr))},
         )
         result["ranked"] = cr.fetchone()
         cr.execute("SELECT COUNT(*) FROM crm_customer_metrics")
         result["metrics_rows"] = cr.fetchone()[0]
         result["spread"] = stage_spread(cr)
-        cr.execute("SELECT value FROM ir_config_parameter WHERE key = %s", [CURSOR_PARAM])
+        cr.execute("SELECT value FROM ir_config_parameter WHERE key = %s", [cursor_key(cr)])
         result["cursor"] = (cr.fetchone() or [None])[0]
     return result
 

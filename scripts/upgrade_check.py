@@ -150,10 +150,35 @@ def check_migrations(scored_line_id):
     return problems
 
 
+def check_companies():
+    """19.0.1.1.0: the values the pass wrote belong to the company it measured (the
+    superuser's), other companies start empty, and its cursor is that company's."""
+    problems = []
+    measured = env.ref("base.user_root").company_id
+    others = env["res.company"].search([("id", "!=", measured.id)])
+    Partner = env["res.partner"]
+    for name in ("customer_stage_id", "credit_grade_id"):
+        if not Partner._fields[name].company_dependent:
+            problems.append(f"res.partner.{name} is not company-dependent")
+        elif others and Partner.with_company(others[0]).search_count([(name, "!=", False)]):
+            problems.append(f"{name} has values in {others[0].name}, which was never measured")
+    for model in ("crm.customer.stage.history", "crm.credit.grade.history"):
+        if env[model].search_count([("company_id", "!=", measured.id)]):
+            problems.append(f"{model} rows outside {measured.name}")
+    Params = env["ir.config_parameter"]
+    if Params.get_param("crm_customer_mgmt.metrics_cursor") or not Params.get_param(
+        f"crm_customer_mgmt.metrics_cursor.{measured.id}"
+    ):
+        problems.append("the metrics cursor did not become the measured company's")
+    return problems
+
+
 def check():
     with open(FINGERPRINT, encoding="utf-8") as file:
         before = json.load(file)
-    problems = compare(before["customers"]) + check_migrations(before["scored_line"])
+    problems = (
+        compare(before["customers"]) + check_migrations(before["scored_line"]) + check_companies()
+    )
     moved = env["res.partner"].browse(before["moved"])
     if not moved.customer_stage_history_ids:
         problems.append(f"customer {moved.id} lost the history rows the check relies on")

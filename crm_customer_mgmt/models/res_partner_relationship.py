@@ -55,7 +55,11 @@ class ResPartner(models.Model):
         help="The stage this customer qualifies for, waiting for a manager's confirmation.",
     )
     stage_date = fields.Date(
-        string="In Stage Since", company_dependent=True, copy=False, readonly=True, groups=USER_GROUP
+        string="In Stage Since",
+        company_dependent=True,
+        copy=False,
+        readonly=True,
+        groups=USER_GROUP,
     )
     stage_manual = fields.Boolean(
         string="Stage Set by Hand",

@@ -469,9 +469,7 @@ class TestMetricsPass(MetricsCase):
         ):
             todo = self.Metrics._pass_todo(TODAY)
             self.Metrics._cron_refresh()
-            stopped_at = self.env["ir.config_parameter"].get_param(
-                METRICS_CURSOR.key_in(self.env)
-            )
+            stopped_at = self.env["ir.config_parameter"].get_param(METRICS_CURSOR.key_in(self.env))
             self.assertFalse(customers.filtered("customer_stage_id"), "not reached yet")
             self.Metrics._cron_refresh()
         self.assertEqual(stopped_at, f"{TODAY}:{todo[1]}", "the first run stopped after a batch")

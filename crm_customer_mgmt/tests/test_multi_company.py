@@ -24,9 +24,7 @@ class TestSeveralCompanies(MetricsCase):
         super().setUpClass()
         cls.company_a = cls.env.company
         cls.eur = cls.setup_other_currency("EUR")
-        cls.company_b = cls.setup_other_company(name="Branch B", currency_id=cls.eur.id)[
-            "company"
-        ]
+        cls.company_b = cls.setup_other_company(name="Branch B", currency_id=cls.eur.id)["company"]
         cls.env.user.company_ids |= cls.company_b
         cls.shared = cls._customer("Shared Trading Co.")
         cls.stages = cls.env["crm.customer.stage"].search([("active", "=", True)])

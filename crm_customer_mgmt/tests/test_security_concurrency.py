@@ -110,8 +110,8 @@ class TestSecurityConcurrency(MetricsCase):
         with self._commits(), freeze_time(TODAY), mute_logger(METRICS_LOGGER):
             self.Metrics._cron_refresh()
         self.assertFalse(self._measured(), "the company whose pass runs elsewhere")
-        others = self.env["crm.customer.metrics"].sudo().search(
-            [("partner_id", "=", self.customer.id)]
+        others = (
+            self.env["crm.customer.metrics"].sudo().search([("partner_id", "=", self.customer.id)])
         )
         self.assertEqual(
             others.company_id,
