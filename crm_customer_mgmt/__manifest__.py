@@ -38,6 +38,7 @@
         "demo/res_partner_demo.xml",
         "demo/sale_order_demo.xml",
         "demo/account_payment_demo.xml",
+        "demo/res_company_demo.xml",
         "demo/crm_customer_wallet_demo.xml",
     ],
     "assets": {

@@ -19,6 +19,7 @@ from . import res_partner
 from . import res_partner_relationship
 from . import res_partner_credit
 from . import res_partner_warning
+from . import res_company
 from . import res_users
 from . import payment_transaction
 from . import sale_order

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..engine import credit as credit_engine
-from .tools import count_by
+from .tools import count_by, count_in_every_company
 
 
 class CrmCreditGrade(models.Model):
@@ -64,10 +64,9 @@ class CrmCreditGrade(models.Model):
     def _unlink_except_held(self):
         """A deleted grade would silently lift its policy (e.g. the order block) from its
         customers; archiving keeps it on them until the next pass regrades them."""
-        grades = self.sudo().with_context(active_test=False)
         held = {
             grade: n
-            for grade, n in count_by(grades, "res.partner", "credit_grade_id").items()
+            for grade, n in count_in_every_company(self, "res.partner", "credit_grade_id").items()
             if n
         }
         if held:

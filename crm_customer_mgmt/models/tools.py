@@ -39,6 +39,26 @@ def count_by(records, comodel, field, domain=()):
     return {record: counts.get(record._origin.id, 0) for record in records}
 
 
+def count_in_every_company(records, comodel, field):
+    """How many ``comodel`` records point to each of ``records`` through the
+    company-dependent ``field``, in any company."""
+    Comodel = records.env[comodel]
+    Comodel.flush_model([field])
+    rows = records.env.execute_query(
+        SQL(
+            """
+            SELECT value::int, COUNT(*) FROM %(table)s, jsonb_each_text(%(column)s)
+             WHERE value IS NOT NULL AND value::int = ANY(%(ids)s) GROUP BY 1
+            """,
+            table=SQL.identifier(Comodel._table),
+            column=SQL.identifier(field),
+            ids=records.ids,
+        )
+    )
+    counts = dict(rows)
+    return {record: counts.get(record.id, 0) for record in records}
+
+
 def insert_rows(model, rows):
     """INSERT ``rows`` (dicts of stored column values, same keys) into ``model``'s table at once.
 

@@ -112,6 +112,16 @@ class TestSeveralCompanies(MetricsCase):
             ),
         )
 
+    def test_a_grade_held_in_another_company_is_not_deleted(self):
+        grade = self.env["crm.credit.grade"].create({"name": "B-", "min_score": 55.5})
+        owned_writer(self.shared.with_company(self.company_b)).credit_grade_id = grade
+        self.assertFalse(self.shared.with_company(self.company_a).credit_grade_id)
+        with self.assertRaisesRegex(UserError, "is held by 1 customers"):
+            grade.with_company(self.company_a).unlink()
+        owned_writer(self.shared.with_company(self.company_b)).credit_grade_id = False
+        grade.unlink()
+        self.assertFalse(grade.exists())
+
     def test_a_company_partner_is_measured_in_its_company_only(self):
         own = self.env["res.partner"].create(
             {
