@@ -191,13 +191,18 @@ class CrmCustomerWarning(models.Model):
 
     @api.model
     def _cron_send_digest(self):
-        """Mail each customer manager a per-rep summary of the week."""
+        """Mail each customer manager a per-rep summary of the week, of the companies he
+        works in."""
         today = fields.Date.context_today(self)
-        rows = self._digest_rows(today - timedelta(days=7))
         managers = self.env.ref(MANAGER_GROUP).all_user_ids.filtered(
             lambda user: not user.share and user.email and user.id != 1
         )
         for manager in managers:
+            rows = (
+                self.with_user(manager)
+                .with_context(allowed_company_ids=manager.company_ids.ids)
+                ._digest_rows(today - timedelta(days=7))
+            )
             body = self.env["ir.qweb"]._render(
                 "crm_customer_mgmt.warning_digest",
                 {"rows": rows, "since": today - timedelta(days=7), "today": today},

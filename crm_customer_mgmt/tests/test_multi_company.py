@@ -188,6 +188,43 @@ class TestSeveralCompanies(MetricsCase):
         self.assertEqual(warnings.company_id, self.company_b)
         self.assertEqual(warnings.value, 400.0, "B's amount, in B's currency")
 
+    def test_the_digest_counts_the_manager_companies_only(self):
+        self._trade()
+        self._run_cron()
+        rule = self.env["crm.customer.warning.rule"].create(
+            {
+                "name": "Overdue in B",
+                "company_id": self.company_b.id,
+                "metric": "overdue_amount",
+                "operator": ">=",
+                "threshold": 100,
+                "severity": "critical",
+                "partner_domain": f"[('id', '=', {self.shared.id})]",
+            }
+        )
+        Cron = type(self.env["ir.cron"])
+        with freeze_time(TODAY), patch.object(Cron, "_commit_progress", return_value=100):
+            rule._evaluate_all()
+        Warning = self.env["crm.customer.warning"]
+
+        def critical(companies):
+            manager = new_test_user(
+                self.env,
+                login=f"mc_manager_{len(companies)}",
+                groups="crm_customer_mgmt.group_customer_mgmt_manager",
+                company_id=companies[0].id,
+                company_ids=[Command.set(companies.ids)],
+            )
+            rows = (
+                Warning.with_user(manager)
+                .with_context(allowed_company_ids=companies.ids)
+                ._digest_rows(TODAY - timedelta(days=7))
+            )
+            return sum(counts["critical"] for _user, counts in rows)
+
+        self.assertEqual(critical(self.company_a), 0, "B's warning is not A's manager's")
+        self.assertEqual(critical(self.company_a | self.company_b), 1)
+
     def test_a_user_sees_only_his_companies_histories(self):
         self._trade()
         self._run_cron()
