@@ -204,7 +204,8 @@ class ResPartner(models.Model):
         stages = self.env["crm.customer.stage"].search([("active", "=", True)])
         last_orders = {
             pid: max(
-                filter(None, (facts["last_invoice_date"], facts["last_order_date"])), default=None
+                filter(None, (facts["last_invoice_date"], facts["last_sale_order_date"])),
+                default=None,
             )
             for pid, facts in measured.items()
         }
