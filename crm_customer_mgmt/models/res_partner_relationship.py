@@ -70,6 +70,7 @@ class ResPartner(models.Model):
         "crm.customer.wallet", "partner_id", string="Wallet Periods", groups=USER_GROUP
     )
     last_order_date = fields.Date(
+        string="Last Invoice or Order",
         copy=False,
         readonly=True,
         groups=USER_GROUP,
