@@ -8,6 +8,8 @@ import json
 import os
 import sys
 
+from odoo.tools import SQL
+
 env = globals()["env"]  # odoo-bin shell's, as the superuser
 
 STEP = os.environ["UPGRADE_STEP"]
@@ -15,6 +17,8 @@ FINGERPRINT = os.environ["UPGRADE_FINGERPRINT"]
 ADMIN_XMLID = "base.user_admin"
 SUPERVISORS_XMLID = "crm_customer_mgmt.group_customer_mgmt_manager"
 PARTNER_RULE_XMLID = "crm_customer_mgmt.res_partner_rule_customer_mgmt_user"
+# crm.customer.metrics' field renamed by the 19.0.1.1.0 migration: (before, after)
+ORDER_DATE = ("last_order_date", "last_sale_order_date")
 # xml id: (share_min, share_max) after the 19.0.1.0.1 migration
 BANDS = {
     "crm_customer_mgmt.stage_stable": [50.0, 80.0],
@@ -64,6 +68,23 @@ def fingerprint():
     }
 
 
+def sale_order_dates(column):
+    """Metrics row id -> its last confirmed sale order date, read from ``column`` by SQL
+    (the field's name differs between the releases)."""
+    env.cr.execute(
+        SQL("SELECT id, %s FROM crm_customer_metrics ORDER BY id", SQL.identifier(column))
+    )
+    return {str(row_id): str(day) if day else None for row_id, day in env.cr.fetchall()}
+
+
+def metrics_field_id(name):
+    env.cr.execute(
+        "SELECT id FROM ir_model_fields WHERE model = 'crm.customer.metrics' AND name = %s",
+        [name],
+    )
+    return env.cr.fetchone()[0] if env.cr.rowcount else None
+
+
 def fill():
     env["crm.customer.metrics"]._cron_refresh()
     env["crm.customer.warning.rule"]._cron_evaluate()
@@ -91,9 +112,20 @@ def fill():
         problems.append("the warning rules opened no warning: nothing to compare")
     if not any(card["grade"] for card in customers.values()):
         problems.append("the pass gave no customer a grade: nothing to compare")
+    order_dates = sale_order_dates(ORDER_DATE[0])
+    if not any(order_dates.values()):
+        problems.append("the pass measured no confirmed sale order: nothing to compare")
     with open(FINGERPRINT, "w", encoding="utf-8") as file:
         json.dump(
-            {"customers": customers, "moved": moved.id, "scored_line": line.id}, file, indent=1
+            {
+                "customers": customers,
+                "moved": moved.id,
+                "scored_line": line.id,
+                "sale_order_dates": order_dates,
+                "sale_order_date_field": metrics_field_id(ORDER_DATE[0]),
+            },
+            file,
+            indent=1,
         )
     return problems
 
@@ -173,11 +205,48 @@ def check_companies():
     return problems
 
 
+def check_renamed_order_date(dates_before, field_before):
+    """The metrics' last_order_date became last_sale_order_date with its values, its field
+    record and its xml id, and left nothing behind."""
+    old, new = ORDER_DATE
+    problems = []
+    env.cr.execute(
+        "SELECT 1 FROM information_schema.columns"
+        " WHERE table_name = 'crm_customer_metrics' AND column_name = %s",
+        [old],
+    )
+    if env.cr.rowcount:
+        problems.append(f"crm_customer_metrics.{old} is still there")
+    if new not in env["crm.customer.metrics"]._fields:
+        return [*problems, f"crm.customer.metrics has no field {new}"]
+    dates_after = sale_order_dates(new)
+    changed = [
+        f"{row_id}: {day} -> {dates_after.get(row_id)}"
+        for row_id, day in dates_before.items()
+        if dates_after.get(row_id) != day
+    ]
+    if changed:
+        problems.append(
+            f"{len(changed)} metrics rows lost their {old} in {new}, e.g. "
+            + ", ".join(changed[:5])
+        )
+    if metrics_field_id(old):
+        problems.append(f"the field record crm.customer.metrics.{old} is still there")
+    xmlid = f"crm_customer_mgmt.field_crm_customer_metrics__{new}"
+    field = env.ref(xmlid, raise_if_not_found=False)
+    if not field or field.id != metrics_field_id(new) or field.id != field_before:
+        problems.append(f"{xmlid} is not the field record {old} had ({field_before})")
+    return problems
+
+
 def check():
     with open(FINGERPRINT, encoding="utf-8") as file:
         before = json.load(file)
     problems = (
-        compare(before["customers"]) + check_migrations(before["scored_line"]) + check_companies()
+        compare(before["customers"])
+        + check_migrations(before["scored_line"])
+        + check_companies()
+        + check_renamed_order_date(before["sale_order_dates"], before["sale_order_date_field"])
     )
     moved = env["res.partner"].browse(before["moved"])
     if not moved.customer_stage_history_ids:

@@ -60,7 +60,7 @@ class CrmCustomerMetrics(models.Model):
     company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
     # the measures: one field each, measured as _measure_definitions() says
     last_invoice_date = fields.Date()
-    last_order_date = fields.Date(string="Last Confirmed Order")
+    last_sale_order_date = fields.Date(string="Last Confirmed Sale Order")
     invoice_count = fields.Integer(string="Invoices (period)")
     invoice_count_prev = fields.Integer(string="Invoices (previous period)")
     sales = fields.Float(string="Sales (period)")
@@ -99,7 +99,7 @@ class CrmCustomerMetrics(models.Model):
         no_months = json.dumps([0] * MONTHS)
         return [
             Measure("last_invoice_date", "inv", "inv.last_invoice_date"),
-            Measure("last_order_date", "ord", "ord.last_order"),
+            Measure("last_sale_order_date", "ord", "ord.last_sale_order_date"),
             Measure("invoice_count", "cnt", "COALESCE(cnt.n, 0)"),
             Measure("invoice_count_prev", "cnt", "COALESCE(cnt.n_prev, 0)"),
             Measure("sales", "inv", "COALESCE(inv.sales, 0)"),

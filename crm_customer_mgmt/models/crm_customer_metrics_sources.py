@@ -157,7 +157,7 @@ class CrmCustomerMetrics(models.Model):
         return SQL(
             """
                 SELECT p.commercial_partner_id AS partner_id,
-                       MAX(so.date_order)::date AS last_order
+                       MAX(so.date_order)::date AS last_sale_order_date
                   FROM sale_order so
                   JOIN res_partner p ON p.id = so.partner_id
                  WHERE p.commercial_partner_id = ANY(%(ids)s)

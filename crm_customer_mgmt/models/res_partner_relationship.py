@@ -88,6 +88,7 @@ class ResPartner(models.Model):
         "crm.customer.wallet", "partner_id", string="Wallet Periods", groups=USER_GROUP
     )
     last_order_date = fields.Date(
+        string="Last Invoice or Order",
         company_dependent=True,
         copy=False,
         readonly=True,
@@ -223,7 +224,8 @@ class ResPartner(models.Model):
         stages = self.env["crm.customer.stage"].search([("active", "=", True)])
         last_orders = {
             pid: max(
-                filter(None, (facts["last_invoice_date"], facts["last_order_date"])), default=None
+                filter(None, (facts["last_invoice_date"], facts["last_sale_order_date"])),
+                default=None,
             )
             for pid, facts in measured.items()
         }

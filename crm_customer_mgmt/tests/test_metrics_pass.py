@@ -216,6 +216,37 @@ class TestMetricsPass(MetricsCase):
         self.assertEqual(self.customer.last_order_date, date(2026, 6, 20))
         self.assertEqual(self.customer.customer_stage_id, self.dev)
 
+    def test_last_sale_order_date_counts_confirmed_orders_only(self):
+        buyer = self.env["res.partner"].create({"name": "Buyer", "parent_id": self.customer.id})
+        orders = self.env["sale.order"].create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "order_line": [
+                        Command.create({"product_id": self.products[0].id, "product_uom_qty": 1})
+                    ],
+                }
+                for partner in (buyer, self.customer)
+            ]
+        )
+        orders[0].action_confirm()  # the contact's order is the customer's
+        orders[0].date_order = "2026-06-10 10:00:00"
+        orders[1].date_order = "2026-06-25 10:00:00"  # a quotation is no order
+        self._invoice(self.customer, date(2026, 6, 20), 100)
+        self._pass()
+        metrics = self.Metrics.search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(
+            (metrics.last_sale_order_date, metrics.last_invoice_date),
+            (date(2026, 6, 10), date(2026, 6, 20)),
+        )
+        self.assertEqual(self.customer.last_order_date, date(2026, 6, 20), "invoice or order")
+
+        orders[1].action_confirm()
+        orders[1].date_order = "2026-06-25 10:00:00"
+        self._pass()
+        self.assertEqual(metrics.last_sale_order_date, date(2026, 6, 25))
+        self.assertEqual(self.customer.last_order_date, date(2026, 6, 25))
+
     def test_entering_a_stage_schedules_its_playbook(self):
         self._wallet(self.customer, 1000)
         self._invoice(self.customer, date(2026, 5, 1), 400)
