@@ -406,7 +406,7 @@ class TestMetricsPass(MetricsCase):
 
         with (
             patch.object(Partner, "_schedule_stage_activities", schedule),
-            mute_logger("odoo.addons.crm_customer_mgmt.models.res_partner_relationship"),
+            mute_logger("odoo.addons.crm_customer_mgmt.models.res_partner_stage"),
         ):
             self._pass(broken | healthy)
         self.assertEqual(healthy.customer_stage_id, self.initial)
