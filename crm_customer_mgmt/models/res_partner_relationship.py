@@ -10,7 +10,7 @@ from ..engine import stages as stage_engine
 from .res_partner import USER_GROUP
 from .res_partner_stage import StageMove
 from .settings import INTERRUPT_DAYS, get_setting
-from .tools import json_values, set_values_sql, stored_values_sql
+from .tools import stored_values_sql, update_rows
 
 _logger = logging.getLogger(__name__)
 
@@ -201,8 +201,9 @@ class ResPartner(models.Model):
     def _relationship_changes(self, measured, shares, today):
         """Last order, share and the engine's stage decisions for these customers.
 
-        Returns the columns to write (first placements included, so that a new customer's
-        row is written once), the first placements and the other decisions.
+        Returns each customer's values to write (partner id -> {column: value}, first
+        placements included, so that a new customer's row is written once), the first
+        placements and the other decisions.
         """
         stages = self.env["crm.customer.stage"].search([("active", "=", True)])
         last_orders = {
@@ -211,17 +212,16 @@ class ResPartner(models.Model):
             )
             for pid, facts in measured.items()
         }
-        columns = {
-            "last_order_date": [last_orders[pid] for pid in self.ids],
-            "share_of_wallet": [shares.get(pid) for pid in self.ids],
+        values = {
+            pid: {"last_order_date": last_orders[pid], "share_of_wallet": shares.get(pid)}
+            for pid in self.ids
         }
         if not stages:
-            return columns, {}, {}
+            return values, {}, {}
         interrupt_days = get_setting(self.env, INTERRUPT_DAYS)
         engine_stages = stages._engine_stages()
         state = self._stage_state()
         first, decisions = {}, {}
-        columns["customer_stage_id"], columns["stage_date"] = [], []
         for partner in self:
             pid = partner.id
             stage_id, stage_date, manual, band_id, proposed_id = state[pid]
@@ -243,9 +243,8 @@ class ResPartner(models.Model):
                     stage_id, stage_date = decision.stage_id, today
                 elif (decision.stage_id, decision.proposed_id) != (stage_id, proposed_id):
                     decisions[partner] = decision
-            columns["customer_stage_id"].append(stage_id)
-            columns["stage_date"].append(stage_date)
-        return columns, first, decisions
+            values[pid].update(customer_stage_id=stage_id, stage_date=stage_date)
+        return values, first, decisions
 
     def _stage_state(self):
         """Stage columns per partner id, read at once: (stage, since, manual, band, proposed)."""
@@ -266,35 +265,8 @@ class ResPartner(models.Model):
         )
         return {row[0]: row[1:] for row in rows}
 
-    def _write_changed(self, ids, columns):
-        """Bulk UPDATE of stored columns, only on rows whose values differ; no ORM side effects.
-
-        ``columns`` maps column names to a list of values, one per id.
-        """
-        if not ids:
-            return
-        names = list(columns)
-        self.flush_model(names)
-        rows = [
-            {"id": pid, **dict(zip(names, values, strict=True))}
-            for pid, *values in zip(ids, *columns.values(), strict=True)
-        ]
-        sets, old, new = set_values_sql(self, "p", names)
-        self.env.execute_query(
-            SQL(
-                """
-            UPDATE res_partner p SET %(sets)s, write_date = now()
-              FROM %(values)s
-             -- the bounds keep the join on the batch's part of the primary key
-             WHERE p.id = v.id AND p.id BETWEEN %(first)s AND %(last)s
-               AND (%(old)s) IS DISTINCT FROM (%(new)s)
-            """,
-                sets=sets,
-                values=json_values(self, [*names, "id"], rows),
-                first=min(ids),
-                last=max(ids),
-                old=old,
-                new=new,
-            )
-        )
-        self.invalidate_model(names + ["write_date"])
+    def _write_changed(self, values):
+        """Bulk UPDATE of the pass's stored columns, only on rows whose values differ; no ORM
+        side effects. ``values`` maps partner ids to {column: value}, the same columns for
+        every partner."""
+        update_rows(self, values)

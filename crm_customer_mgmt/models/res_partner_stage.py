@@ -3,7 +3,7 @@
 import logging
 from typing import NamedTuple
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 from ..engine import stages as stage_engine
 from .tools import create_quiet_activities, insert_rows
@@ -131,32 +131,33 @@ class ResPartner(models.Model):
             return
         partners = self.browse([partner.id for partner in moves])
         self._log_stage_history(moves, today)
-        manual = [move.change == "manual" for move in moves.values()]
         self._write_changed(
-            partners.ids,
-            {
-                "customer_stage_id": [move.stage.id for move in moves.values()],
-                "stage_date": [today] * len(moves),
-                "stage_proposed_id": [None] * len(moves),
-                "stage_manual": manual,
-                "stage_manual_band_id": [
-                    move.band.id if is_manual and move.band else None
-                    for move, is_manual in zip(moves.values(), manual, strict=True)
-                ],
-                "churn_reason_id": [
-                    move.churn_reason.id if move.churn_reason else None for move in moves.values()
-                ],
-            },
+            {partner.id: self._stage_move_values(move, today) for partner, move in moves.items()}
         )
         partners._schedule_stage_activities()
+
+    @api.model
+    def _stage_move_values(self, move, today):
+        """The stage columns a ``StageMove`` writes on its customer."""
+        manual = move.change == "manual"
+        return {
+            "customer_stage_id": move.stage.id,
+            "stage_date": today,
+            "stage_proposed_id": None,
+            "stage_manual": manual,
+            "stage_manual_band_id": move.band.id if manual and move.band else None,
+            "churn_reason_id": move.churn_reason.id if move.churn_reason else None,
+        }
 
     def _propose_stages(self, proposals):
         """Record the stages waiting for a manager's confirmation (an empty stage clears)."""
         if not proposals:
             return
         self._write_changed(
-            [partner.id for partner in proposals],
-            {"stage_proposed_id": [stage.id or None for stage in proposals.values()]},
+            {
+                partner.id: {"stage_proposed_id": stage.id or None}
+                for partner, stage in proposals.items()
+            }
         )
 
     def _schedule_stage_activities(self):
