@@ -16,7 +16,9 @@ from . import crm_customer_warning
 from . import crm_customer_warning_rule
 from . import crm_customer_warning_rule_facts
 from . import res_partner
+from . import res_partner_security
 from . import res_partner_relationship
+from . import res_partner_stage
 from . import res_partner_credit
 from . import res_partner_warning
 from . import res_company

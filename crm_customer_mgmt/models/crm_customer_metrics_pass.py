@@ -35,8 +35,8 @@ class CrmCustomerMetrics(models.Model):
 
     @api.model
     def _pass_companies(self):
-        """The companies the nightly pass measures: all of them."""
-        return self.env["res.company"].search([], order="id")
+        """The companies the nightly pass measures: all of them (a handful of rows)."""
+        return self.env["res.company"].search([], order="id")  # pylint: disable=no-search-all
 
     def _pass_company(self, companies_left=0):
         """The pass in this environment's company, one at a time per company: a pass started
@@ -154,16 +154,14 @@ class CrmCustomerMetrics(models.Model):
         stage and grade changes. ``ranks`` maps partner ids to (ABC class, value tier)."""
         measured = self._measured(partners.ids)
         shares = self.env["crm.customer.wallet"]._current_shares(partners.ids, today)
-        columns, first, decisions = partners._relationship_changes(measured, shares, today)
+        values, first, decisions = partners._relationship_changes(measured, shares, today)
         if ranks:
-            columns["abc_class"] = [ranks[pid][0] for pid in partners.ids]
-            columns["value_tier"] = [ranks[pid][1] for pid in partners.ids]
-        abc = dict(
-            zip(
-                partners.ids, columns.get("abc_class") or partners.mapped("abc_class"), strict=True
-            )
-        )
-        credit_columns, grade_changes = partners._credit_changes(measured, today, abc)
-        partners._write_changed(partners.ids, columns | credit_columns)
+            for pid, row in values.items():
+                row["abc_class"], row["value_tier"] = ranks[pid]
+            abc = {pid: row["abc_class"] for pid, row in values.items()}
+        else:
+            abc = {partner.id: partner.abc_class for partner in partners}
+        credit, grade_changes = partners._credit_changes(measured, today, abc)
+        partners._write_changed({pid: values[pid] | credit[pid] for pid in partners.ids})
         partners._apply_decisions(first, decisions, today)
         partners._log_grade_changes(grade_changes, today)

@@ -114,8 +114,9 @@ class ResPartner(models.Model):
     def _credit_changes(self, measured, today, abc_classes):
         """Score, grade, explanation, recommended limit and quadrant from the measures.
 
-        Returns the columns to write and the grade changes to log; ``abc_classes`` maps
-        partner ids to their ABC class for the quadrant.
+        Returns each customer's values to write (partner id -> {column: value}) and the
+        grade changes to log; ``abc_classes`` maps partner ids to their ABC class for the
+        quadrant.
         """
         grades = self.env["crm.credit.grade"].search([("active", "=", True)])
         bands = [(grade.id, grade.min_score) for grade in grades]
@@ -155,15 +156,7 @@ class ResPartner(models.Model):
             signal["days_sales_outstanding"] = (
                 dso[pid]["days_sales_outstanding"] if pid in dso else 0.0
             )
-        columns = {
-            "credit_score": [],
-            "credit_grade_id": [],
-            "credit_score_explanation": [],
-            "credit_no_history": [],
-            "credit_recommended_limit": [],
-            "credit_sales_quadrant": [],
-        }
-        changes = []
+        values, changes = {}, []
         months = {grade.id: grade.credit_limit_factor for grade in grades}
         no_inputs = card_engine.credit_inputs(())
         for partner in self:
@@ -179,21 +172,21 @@ class ResPartner(models.Model):
             explanation = partner._explain_credit(result, words, card, signal)
             if grade_id != old_id:
                 changes.append((partner, old_id, grade_id, result, explanation))
-            columns["credit_score"].append(result.score)
-            columns["credit_grade_id"].append(grade_id)
-            columns["credit_score_explanation"].append(explanation)
-            columns["credit_no_history"].append(result.no_history)
-            columns["credit_recommended_limit"].append(
-                credit_engine.recommended_limit(months.get(grade_id, 0.0), facts["sales_12m"] / 12)
-            )
-            columns["credit_sales_quadrant"].append(
-                credit_engine.quadrant(
+            values[partner.id] = {
+                "credit_score": result.score,
+                "credit_grade_id": grade_id,
+                "credit_score_explanation": explanation,
+                "credit_no_history": result.no_history,
+                "credit_recommended_limit": credit_engine.recommended_limit(
+                    months.get(grade_id, 0.0), facts["sales_12m"] / 12
+                ),
+                "credit_sales_quadrant": credit_engine.quadrant(
                     result.score >= GOOD_CREDIT_SCORE,
                     abc_classes.get(partner.id) in ("A", "B")
                     or (card.evaluation or 0.0) >= STRONG_SALES_EVALUATION,
-                )
-            )
-        return columns, changes
+                ),
+            }
+        return values, changes
 
     def _odoo_signals(self, names):
         """Partner fields for the whole batch, Odoo's own as Odoo (and any addon overriding

@@ -1,5 +1,5 @@
-"""Small helpers shared by the models: range checks, counts, bulk computes and inserts,
-run locks."""
+"""Small helpers shared by the models: range checks, counts, bulk computes, inserts and
+updates, run locks."""
 
 import json
 import zlib
@@ -86,6 +86,45 @@ def insert_rows(model, rows):
     for name in names:  # the one2many fields listing the new rows
         for inverse in model.pool.field_inverses[model._fields[name]]:
             env[inverse.model_name].invalidate_model([inverse.name])
+
+
+def update_rows(model, values):
+    """UPDATE ``model``'s rows at once from ``values`` (record id -> {column: value}, the
+    same columns for every record), only where a value differs.
+
+    For the columns the passes own, which no ORM hook, computed field or constraint
+    watches; a company-dependent column changes in the environment's company only (see
+    ``set_values_sql``).
+    """
+    if not values:
+        return
+    columns = next(iter(values.values())).keys()
+    if any(row.keys() != columns for row in values.values()):
+        raise ValueError("update_rows: every record must have the same columns")
+    names = list(columns)
+    model.flush_model(names)
+    sets, old, new = set_values_sql(model, "p", names)
+    model.env.execute_query(
+        SQL(
+            """
+        UPDATE %(table)s p SET %(sets)s, write_date = now()
+          FROM %(values)s
+         -- the bounds keep the join on the batch's part of the primary key
+         WHERE p.id = v.id AND p.id BETWEEN %(first)s AND %(last)s
+           AND (%(old)s) IS DISTINCT FROM (%(new)s)
+            """,
+            table=SQL.identifier(model._table),
+            sets=sets,
+            values=json_values(
+                model, [*names, "id"], [{**row, "id": rid} for rid, row in values.items()]
+            ),
+            first=min(values),
+            last=max(values),
+            old=old,
+            new=new,
+        )
+    )
+    model.invalidate_model([*names, "write_date"])
 
 
 def json_values(model, names, rows):

@@ -437,7 +437,7 @@ class TestMetricsPass(MetricsCase):
 
         with (
             patch.object(Partner, "_schedule_stage_activities", schedule),
-            mute_logger("odoo.addons.crm_customer_mgmt.models.res_partner_relationship"),
+            mute_logger("odoo.addons.crm_customer_mgmt.models.res_partner_stage"),
         ):
             self._pass(broken | healthy)
         self.assertEqual(healthy.customer_stage_id, self.initial)
@@ -446,6 +446,23 @@ class TestMetricsPass(MetricsCase):
         self.assertEqual(broken.customer_stage_id, self.dev, "its change was rolled back")
         self.assertFalse(broken.customer_stage_history_ids)
         self.assertEqual(broken.share_of_wallet, 40.0, "its measures still landed")
+
+    def test_the_bulk_writer_takes_each_customers_own_values(self):
+        other = self._customer("Xibei Trading Co.")
+        Partner = self.env["res.partner"]
+        Partner._write_changed(
+            {
+                self.customer.id: {"share_of_wallet": 12.5, "abc_class": "A"},
+                other.id: {"share_of_wallet": 40.0, "abc_class": "C"},
+            }
+        )
+        self.assertEqual((self.customer.share_of_wallet, self.customer.abc_class), (12.5, "A"))
+        self.assertEqual((other.share_of_wallet, other.abc_class), (40.0, "C"))
+        with self.assertRaises(ValueError):  # a column left out would be written empty
+            Partner._write_changed(
+                {self.customer.id: {"share_of_wallet": 1.0}, other.id: {"abc_class": "B"}}
+            )
+        self.assertEqual(self.customer.share_of_wallet, 12.5)
 
     def test_abc_and_tiers_on_a_known_distribution(self):
         revenues = (5000, 3000, 1000, 600, 400)

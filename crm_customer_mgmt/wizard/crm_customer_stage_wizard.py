@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..engine import stages as stage_engine
-from ..models.res_partner_relationship import StageMove
+from ..models.res_partner_stage import StageMove
 
 
 class CrmCustomerStageWizard(models.TransientModel):
