@@ -26,3 +26,4 @@ from . import test_tours
 from . import test_credit_explanation
 from . import test_stage_history
 from . import test_extension_points
+from . import test_engine_warning_conditions
