@@ -39,6 +39,7 @@
         "demo/sale_order_demo.xml",
         "demo/account_payment_demo.xml",
         "demo/crm_customer_wallet_demo.xml",
+        "demo/crm_customer_warning_rule_demo.xml",
     ],
     "assets": {
         "web.assets_tests": ["crm_customer_mgmt/static/tests/tours/*.js"],
