@@ -64,6 +64,15 @@ def fingerprint():
     }
 
 
+def rules():
+    """Every warning rule as the previous release holds it: one metric, operator, threshold."""
+    Rule = env["crm.customer.warning.rule"].with_context(active_test=False)
+    return {
+        str(rule.id): [rule.metric, rule.operator, rule.threshold, rule.active]
+        for rule in Rule.search([])
+    }
+
+
 def fill():
     env["crm.customer.metrics"]._cron_refresh()
     env["crm.customer.warning.rule"]._cron_evaluate()
@@ -93,7 +102,9 @@ def fill():
         problems.append("the pass gave no customer a grade: nothing to compare")
     with open(FINGERPRINT, "w", encoding="utf-8") as file:
         json.dump(
-            {"customers": customers, "moved": moved.id, "scored_line": line.id}, file, indent=1
+            {"customers": customers, "moved": moved.id, "scored_line": line.id, "rules": rules()},
+            file,
+            indent=1,
         )
     return problems
 
@@ -150,10 +161,32 @@ def check_migrations(scored_line_id):
     return problems
 
 
+def check_rule_conditions(before):
+    """19.0.1.1.0: each rule of the previous release has one condition, its own metric,
+    operator and threshold compared by value, all of them to hold."""
+    problems = []
+    Rule = env["crm.customer.warning.rule"].with_context(active_test=False)
+    for rule_id, (metric, operator, threshold, active) in before.items():
+        rule = Rule.browse(int(rule_id)).exists()
+        if not rule:
+            problems.append(f"warning rule {rule_id} vanished")
+            continue
+        conditions = [
+            [line.metric, line.kind, line.operator, line.threshold] for line in rule.condition_ids
+        ]
+        if conditions != [[metric, "value", operator, threshold]] or rule.match != "all":
+            problems.append(f"warning rule {rule_id} ({rule.name}): {rule.match} of {conditions}")
+        now = [rule.metric, rule.operator, rule.threshold, rule.active]
+        if now != [metric, operator, threshold, active]:
+            problems.append(f"warning rule {rule_id} ({rule.name}) no longer reads {metric}")
+    return problems
+
+
 def check():
     with open(FINGERPRINT, encoding="utf-8") as file:
         before = json.load(file)
     problems = compare(before["customers"]) + check_migrations(before["scored_line"])
+    problems += check_rule_conditions(before["rules"])
     moved = env["res.partner"].browse(before["moved"])
     if not moved.customer_stage_history_ids:
         problems.append(f"customer {moved.id} lost the history rows the check relies on")

@@ -29,3 +29,4 @@ from . import test_extension_points
 from . import test_engine_warning_conditions
 from . import test_warning_rule_conditions
 from . import test_warning_rule_history
+from . import test_warning_rule_migration
