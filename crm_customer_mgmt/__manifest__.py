@@ -44,6 +44,7 @@
         "demo/account_payment_demo.xml",
         "demo/res_company_demo.xml",
         "demo/crm_customer_wallet_demo.xml",
+        "demo/crm_customer_warning_rule_demo.xml",
     ],
     "assets": {
         "web.assets_tests": ["crm_customer_mgmt/static/tests/tours/*.js"],

@@ -7,6 +7,7 @@
 import json
 import os
 import sys
+import time
 
 from odoo.tools import SQL
 
@@ -85,6 +86,15 @@ def metrics_field_id(name):
     return env.cr.fetchone()[0] if env.cr.rowcount else None
 
 
+def rules():
+    """Every warning rule as the previous release holds it: one metric, operator, threshold."""
+    Rule = env["crm.customer.warning.rule"].with_context(active_test=False)
+    return {
+        str(rule.id): [rule.metric, rule.operator, rule.threshold, rule.active]
+        for rule in Rule.search([])
+    }
+
+
 def fill():
     env["crm.customer.metrics"]._cron_refresh()
     env["crm.customer.warning.rule"]._cron_evaluate()
@@ -105,6 +115,9 @@ def fill():
     new_owner = env["res.users"].search(
         [("share", "=", False), ("id", "not in", (moved.card_owner_id.id, 1))], limit=1
     )
+    # a tracked change is dated to the whole second, a history row to the microsecond: the
+    # hand-over must come a second after the rows, as it does in life, to tell them apart
+    time.sleep(1)
     moved.card_owner_id = new_owner
     env.cr.commit()
     problems = [] if customers else ["the pass found no customer: nothing to compare"]
@@ -123,6 +136,7 @@ def fill():
                 "scored_line": line.id,
                 "sale_order_dates": order_dates,
                 "sale_order_date_field": metrics_field_id(ORDER_DATE[0]),
+                "rules": rules(),
             },
             file,
             indent=1,
@@ -239,6 +253,27 @@ def check_renamed_order_date(dates_before, field_before):
     return problems
 
 
+def check_rule_conditions(before):
+    """19.0.1.1.0: each rule of the previous release has one condition, its own metric,
+    operator and threshold compared by value, all of them to hold."""
+    problems = []
+    Rule = env["crm.customer.warning.rule"].with_context(active_test=False)
+    for rule_id, (metric, operator, threshold, active) in before.items():
+        rule = Rule.browse(int(rule_id)).exists()
+        if not rule:
+            problems.append(f"warning rule {rule_id} vanished")
+            continue
+        conditions = [
+            [line.metric, line.kind, line.operator, line.threshold] for line in rule.condition_ids
+        ]
+        if conditions != [[metric, "value", operator, threshold]] or rule.match != "all":
+            problems.append(f"warning rule {rule_id} ({rule.name}): {rule.match} of {conditions}")
+        now = [rule.metric, rule.operator, rule.threshold, rule.active]
+        if now != [metric, operator, threshold, active]:
+            problems.append(f"warning rule {rule_id} ({rule.name}) no longer reads {metric}")
+    return problems
+
+
 def check():
     with open(FINGERPRINT, encoding="utf-8") as file:
         before = json.load(file)
@@ -248,6 +283,7 @@ def check():
         + check_companies()
         + check_renamed_order_date(before["sale_order_dates"], before["sale_order_date_field"])
     )
+    problems += check_rule_conditions(before["rules"])
     moved = env["res.partner"].browse(before["moved"])
     if not moved.customer_stage_history_ids:
         problems.append(f"customer {moved.id} lost the history rows the check relies on")

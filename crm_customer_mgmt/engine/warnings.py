@@ -3,9 +3,14 @@
 A metric reads the facts gathered for one customer (a dict) and returns a ``Reading``: the
 measured value (``None`` when it cannot be measured) and the words that say what was
 measured, as an English template and its values, which the caller translates. A metric is
-declared once, by its decorator: key, label (what a rule's metric selection shows) and the
-thresholds an admin may set. Rules read this registry through
+declared once, by its decorator: key, label (what a rule's metric selection shows), the
+thresholds an admin may set, its unit, whether it reads the rule's period and, where it
+has one, its value in the previous period. Rules read this registry through
 ``crm.customer.warning.rule._warning_metrics()``, which another addon extends.
+
+A rule holds conditions (``Condition``), all or any of which must hold; ``verdicts()``
+decides them for many customers at once from their facts, whatever date the facts are of:
+the nightly run, a preview and a back-test call the same function.
 """
 
 # The engine has no environment: its _() only marks templates for the exporter.
@@ -16,6 +21,20 @@ from typing import NamedTuple
 
 METRICS = {}  # key -> Metric
 ANY_THRESHOLD = (0, 1e9)
+
+# units of a metric's values and thresholds
+DAYS, MONTHS, PERCENT, POINTS, AMOUNT, COUNT = (
+    "days",
+    "months",
+    "percent",
+    "points",
+    "amount",  # in company currency
+    "count",
+)
+# what a condition compares: the metric's value, or its change against the previous period
+VALUE, CHANGE = "value", "change"
+CHANGE_BOUNDS = (-100, 10000)  # percent: a fall ends at -100 %
+ALL, ANY = "all", "any"
 
 OPERATORS = {">": op.gt, ">=": op.ge, "<": op.lt, "<=": op.le, "=": op.eq, "!=": op.ne}
 
@@ -32,21 +51,56 @@ class Reading(NamedTuple):
     beyond: bool = False  # past any upper bound, unmeasurable as a number (never reviewed)
 
     def words(self, translate=lambda template, **params: template % params):
-        return translate(self.template, **(self.params or {})) if self.template else ""
+        """The words in the language of ``translate``; a value that is a Reading itself is
+        put in its own words first."""
+        if not self.template:
+            return ""
+        params = {
+            key: value.words(translate) if isinstance(value, Reading) else value
+            for key, value in (self.params or {}).items()
+        }
+        return translate(self.template, **params)
 
 
 class Metric(NamedTuple):
     label: str  # an English label, translated by the caller
     read: Callable  # facts -> Reading
     bounds: tuple = ANY_THRESHOLD  # the thresholds an admin may set
+    unit: str = COUNT
+    uses_period: bool = False  # reads the rule's period (how far back changes count)
+    previous: Callable | None = None  # facts -> the value in the previous period
 
 
-def metric(key, label, bounds=ANY_THRESHOLD):
+def metric(key, label, bounds=ANY_THRESHOLD, unit=COUNT, uses_period=False, previous=None):
     def register(function):
-        METRICS[key] = Metric(label, function, bounds)
+        METRICS[key] = Metric(label, function, bounds, unit, uses_period, previous)
         return function
 
     return register
+
+
+class Condition(NamedTuple):
+    """One condition of a rule: ``metric``'s value (or, ``kind`` CHANGE, its change in
+    percent against the previous period) ``operator`` ``threshold``."""
+
+    metric: str
+    operator: str
+    threshold: float
+    kind: str = VALUE
+
+
+class Verdict(NamedTuple):
+    """A rule's decision on one customer: whether it holds, and each condition's reading
+    and whether it was met, in the order of the conditions."""
+
+    holds: bool
+    readings: tuple
+    met: tuple
+
+    def first_met(self):
+        """Index of the first condition met (the one a warning's value and threshold show),
+        None when none is."""
+        return next((index for index, met in enumerate(self.met) if met), None)
 
 
 def holds(operator, value, threshold):
@@ -66,11 +120,69 @@ def read(key, facts):
     return METRICS[key].read(facts)
 
 
+def condition_reading(condition, facts, metrics=None):
+    """What ``condition`` measures on one customer's facts."""
+    definition = (metrics or METRICS)[condition.metric]
+    reading = definition.read(facts)
+    if condition.kind != CHANGE:
+        return reading
+    return change_reading(definition, reading, facts)
+
+
+def change_reading(definition, reading, facts):
+    """``reading`` as its change in percent against the previous period; unmeasured when
+    there is nothing to compare with."""
+    previous = definition.previous(facts) if definition.previous else None
+    if reading.value is None or not previous or previous <= 0:
+        return Reading(None, _("nothing in the previous period to compare with"))
+    change = round(100.0 * (reading.value - previous) / previous, 1)
+    return Reading(
+        change,
+        _("%(current)s, against %(before)s in the previous period (%(change)s%%)"),
+        {
+            "current": reading,
+            "before": format_value(definition.unit, previous),
+            "change": f"{change:+.1f}",
+        },
+    )
+
+
+def verdict(conditions, match, facts, metrics=None):
+    """Whether all (``match`` ALL) or any of ``conditions`` hold on one customer's facts; a
+    rule without conditions holds nowhere."""
+    readings = tuple(condition_reading(cond, facts, metrics) for cond in conditions)
+    met = tuple(
+        reading_holds(cond.operator, reading, cond.threshold)
+        for cond, reading in zip(conditions, readings, strict=True)
+    )
+    holds = bool(conditions) and (all(met) if match == ALL else any(met))
+    return Verdict(holds, readings, met)
+
+
+def verdicts(conditions, match, facts_by_customer, metrics=None):
+    """Customer id -> Verdict of ``conditions`` on each customer's facts (customer id ->
+    facts, measured as of any date)."""
+    metrics = metrics or METRICS
+    return {
+        customer: verdict(conditions, match, facts, metrics)
+        for customer, facts in facts_by_customer.items()
+    }
+
+
+def format_value(unit, value):
+    """A value as a warning's words show it: amounts and counts without decimals."""
+    if value is None:
+        return ""
+    if unit in (AMOUNT, COUNT, DAYS, MONTHS):
+        return _amount(value)
+    return f"{value:,.1f}"
+
+
 def _amount(value):
     return f"{value:,.0f}"
 
 
-@metric("overdue_amount", _("Overdue amount"))
+@metric("overdue_amount", _("Overdue amount"), unit=AMOUNT)
 def overdue_amount(facts):
     return Reading(
         facts["overdue_amount"],
@@ -79,14 +191,14 @@ def overdue_amount(facts):
     )
 
 
-@metric("overdue_days", _("Oldest overdue (days)"))
+@metric("overdue_days", _("Oldest overdue (days)"), unit=DAYS)
 def overdue_days(facts):
     return Reading(
         facts["overdue_days"], _("oldest overdue %(days)s days"), {"days": facts["overdue_days"]}
     )
 
 
-@metric("days_since_last_order", _("Days since last order"))
+@metric("days_since_last_order", _("Days since last order"), unit=DAYS)
 def days_since_last_order(facts):
     days = facts["days_since_last_order"]
     if days is None:
@@ -94,7 +206,12 @@ def days_since_last_order(facts):
     return Reading(days, _("last order %(days)s days ago"), {"days": days})
 
 
-@metric("sales_change_pct", _("Sales change vs previous period (%)"), bounds=(-100, 1000))
+@metric(
+    "sales_change_pct",
+    _("Sales change vs previous period (%)"),
+    bounds=(-100, 1000),
+    unit=PERCENT,
+)
 def sales_change_pct(facts):
     previous, current = facts["sales_prev"], facts["sales"]
     if previous <= 0:
@@ -107,7 +224,7 @@ def sales_change_pct(facts):
     )
 
 
-@metric("months_declining", _("Months of consecutive decline"))
+@metric("months_declining", _("Months of consecutive decline"), unit=MONTHS)
 def months_declining(facts):
     """Consecutive months, up to the last full one, in which sales fell."""
     series = facts["monthly_sales"]
@@ -132,7 +249,42 @@ def lines_dropped(facts):
     )
 
 
-@metric("share_of_wallet", _("Share of wallet (%)"), bounds=(0, 1000))
+@metric(
+    "sales",
+    _("Sales in the period"),
+    bounds=(-1e9, 1e9),
+    unit=AMOUNT,
+    previous=lambda facts: facts["sales_prev"],
+)
+def sales(facts):
+    return Reading(facts["sales"], _("sales %(amount)s"), {"amount": _amount(facts["sales"])})
+
+
+@metric(
+    "product_lines",
+    _("Product lines bought in the period"),
+    previous=lambda facts: facts["lines_prev"],
+)
+def product_lines(facts):
+    return Reading(facts["lines"], _("%(count)s product lines"), {"count": facts["lines"]})
+
+
+@metric(
+    "invoice_count",
+    _("Invoices in the period"),
+    previous=lambda facts: facts["invoices_prev"],
+)
+def invoice_count(facts):
+    return Reading(facts["invoices"], _("%(count)s invoices"), {"count": facts["invoices"]})
+
+
+@metric(
+    "share_of_wallet",
+    _("Share of wallet (%)"),
+    bounds=(0, 1000),
+    unit=PERCENT,
+    previous=lambda facts: facts["share_prev"],
+)
 def share_of_wallet(facts):
     share = facts["share"]
     if share is None:
@@ -140,7 +292,7 @@ def share_of_wallet(facts):
     return Reading(share, _("share of wallet %(share)s%%"), {"share": f"{share:.1f}"})
 
 
-@metric("share_change", _("Share of wallet change (points)"), bounds=(-1000, 1000))
+@metric("share_change", _("Share of wallet change (points)"), bounds=(-1000, 1000), unit=POINTS)
 def share_change(facts):
     share, previous = facts["share"], facts["share_prev"]
     if share is None or previous is None:
@@ -153,7 +305,7 @@ def share_change(facts):
     )
 
 
-@metric("stage_regressed", _("Stage regressed"), bounds=(0, 1))
+@metric("stage_regressed", _("Stage regressed"), bounds=(0, 1), uses_period=True)
 def stage_regressed(facts):
     fell = facts["stage_fell"]
     if not fell:
@@ -161,7 +313,7 @@ def stage_regressed(facts):
     return Reading(1, _("fell back to %(stage)s"), {"stage": fell})
 
 
-@metric("credit_limit_usage", _("Credit limit usage (%)"), bounds=(0, 1000))
+@metric("credit_limit_usage", _("Credit limit usage (%)"), bounds=(0, 1000), unit=PERCENT)
 def credit_limit_usage(facts):
     usage = facts["limit_usage"]
     if usage is None:
@@ -169,7 +321,7 @@ def credit_limit_usage(facts):
     return Reading(usage, _("credit limit used %(usage)s%%"), {"usage": f"{usage:.0f}"})
 
 
-@metric("credit_downgraded", _("Credit grade downgraded"), bounds=(0, 1))
+@metric("credit_downgraded", _("Credit grade downgraded"), bounds=(0, 1), uses_period=True)
 def credit_downgraded(facts):
     change = facts["grade_change"]
     if not change:
@@ -177,7 +329,7 @@ def credit_downgraded(facts):
     return Reading(1, _("credit grade %(change)s"), {"change": change})
 
 
-@metric("days_since_review", _("Days since card review"))
+@metric("days_since_review", _("Days since card review"), unit=DAYS)
 def days_since_review(facts):
     days = facts["days_since_review"]
     if days is None:  # stale like the card says: older than any review interval
@@ -185,14 +337,14 @@ def days_since_review(facts):
     return Reading(days, _("card reviewed %(days)s days ago"), {"days": days})
 
 
-@metric("card_completeness", _("Card completeness (%)"), bounds=(0, 100))
+@metric("card_completeness", _("Card completeness (%)"), bounds=(0, 100), unit=PERCENT)
 def card_completeness(facts):
     return Reading(
         facts["completeness"], _("card %(share)s%% complete"), {"share": facts["completeness"]}
     )
 
 
-@metric("key_contact_changed", _("Key contact changed"))
+@metric("key_contact_changed", _("Key contact changed"), uses_period=True)
 def key_contact_changed(facts):
     changes = facts["key_contact_changes"]
     if not changes:
@@ -202,7 +354,12 @@ def key_contact_changed(facts):
     )
 
 
-@metric("target_progress_pct", _("Sales progress vs annual target (%)"), bounds=(0, 1000))
+@metric(
+    "target_progress_pct",
+    _("Sales progress vs annual target (%)"),
+    bounds=(0, 1000),
+    unit=PERCENT,
+)
 def target_progress_pct(facts):
     """Sales so far this year against the share of the annual target the date calls for."""
     target, elapsed = facts["annual_target"], facts["year_elapsed"]
@@ -220,7 +377,7 @@ def target_progress_pct(facts):
     )
 
 
-@metric("cost_to_serve_pct", _("Cost to serve vs revenue (%)"), bounds=(0, 1000))
+@metric("cost_to_serve_pct", _("Cost to serve vs revenue (%)"), bounds=(0, 1000), unit=PERCENT)
 def cost_to_serve_pct(facts):
     sales, cost = facts["sales"], facts["cost_to_serve"]
     if sales <= 0:

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Domain
 
+from .crm_customer_warning_rule_condition import render_snapshot
 from .res_partner import MANAGER_GROUP
 from .tools import create_quiet_activities, owned_writer, refuse_owned_fields
 
@@ -20,6 +21,7 @@ RULE_OWNED_FIELDS = frozenset(
         "value",
         "threshold",
         "message",
+        "condition_snapshot",
         "first_detected",
         "last_detected",
         "resolved_date",
@@ -63,6 +65,12 @@ class CrmCustomerWarning(models.Model):
     value = fields.Float(digits=(16, 2), help="The measured value when last detected.")
     threshold = fields.Float(digits=(16, 2))
     message = fields.Text(help="What was measured against what.")
+    condition_snapshot = fields.Json(
+        readonly=True, copy=False, help="The rule's conditions and what they measured at opening."
+    )
+    condition_snapshot_html = fields.Html(
+        string="When It Opened", compute="_compute_condition_snapshot_html", sanitize=False
+    )
     first_detected = fields.Date(required=True, default=fields.Date.context_today)
     last_detected = fields.Date(required=True, default=fields.Date.context_today)
     resolved_date = fields.Date(readonly=True)
@@ -81,6 +89,13 @@ class CrmCustomerWarning(models.Model):
         for warning in self:
             warning.state_rank = states[warning.state]
             warning.severity_rank = severities[warning.severity]
+
+    @api.depends("condition_snapshot")
+    def _compute_condition_snapshot_html(self):
+        for warning in self:
+            warning.condition_snapshot_html = render_snapshot(
+                self.env, warning.condition_snapshot or {}
+            )
 
     def write(self, vals):
         refuse_owned_fields(self, vals, RULE_OWNED_FIELDS)

@@ -1,16 +1,24 @@
 import logging
 
 import psycopg2
+from markupsafe import Markup
 from psycopg2 import IntegrityError
 from psycopg2.errors import QueryCanceled
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..engine import scope as scope_engine
 from ..engine import warnings as warning_engine
+from .crm_customer_warning_rule_condition import (
+    _RULE_OWN,
+    OPERATORS,
+    RULE_CREATE_KEY,
+    RULE_WRITE_KEY,
+    format_number,
+)
 from .res_partner import MANAGER_GROUP
 from .tools import busy_companies, check_ranges, count_by, exclusive_runs, owned_writer
 
@@ -19,6 +27,18 @@ _logger = logging.getLogger(__name__)
 RUN_LOCK = "crm_customer_mgmt.warning_rules"  # one rule run at a time per company
 SCOPE_TIMEOUT_MS = 10_000  # longest a rule's scope may take to search
 PREVIEW_NAMES = 20
+# a change of these lifts the block of a run that hit the cap
+CAP_RESETS = frozenset(
+    (
+        "condition_ids",
+        "match",
+        "metric",
+        "operator",
+        "threshold",
+        "partner_domain",
+        "max_new_warnings",
+    )
+)
 
 
 class CrmCustomerWarningRule(models.Model):
@@ -29,38 +49,75 @@ class CrmCustomerWarningRule(models.Model):
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
-    active = fields.Boolean(default=True)
+    active = fields.Boolean(default=True, tracking=True)
     company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company
+        "res.company", required=True, default=lambda self: self.env.company, tracking=True
     )
-    metric = fields.Selection(selection="_selection_metric", required=True)
-    operator = fields.Selection(
-        [(">", ">"), (">=", "≥"), ("<", "<"), ("<=", "≤"), ("=", "="), ("!=", "≠")],
+    match = fields.Selection(
+        [("all", "All conditions hold"), ("any", "Any condition holds")],
+        string="Warn When",
         required=True,
-        default=">=",
+        default="all",
+        tracking=True,
     )
-    threshold = fields.Float(digits=(16, 2))
+    condition_ids = fields.One2many(
+        "crm.customer.warning.rule.condition", "rule_id", string="Condition Lines", copy=True
+    )
+    # the first condition's, for the rules and the code that know one condition
+    metric = fields.Selection(
+        selection="_selection_metric",
+        compute="_compute_first_condition",
+        inverse="_inverse_first_condition",
+        store=True,
+        copy=False,
+    )
+    operator = fields.Selection(
+        OPERATORS,
+        compute="_compute_first_condition",
+        inverse="_inverse_first_condition",
+        store=True,
+        copy=False,
+    )
+    threshold = fields.Float(
+        digits=(16, 2),
+        compute="_compute_first_condition",
+        inverse="_inverse_first_condition",
+        store=True,
+        copy=False,
+    )
+    conditions_summary = fields.Char(string="Conditions", compute="_compute_conditions_summary")
+    uses_period = fields.Boolean(compute="_compute_uses_period")
     period_days = fields.Integer(
-        default=90, help="How far back changes count (stage, grade, key contacts)."
+        default=90,
+        tracking=True,
+        help="How far back changes count (stage, grade, key contacts).",
     )
-    partner_domain = fields.Char(string="Scope", default="[]", help="Which customers it watches.")
+    partner_domain = fields.Char(
+        string="Scope", default="[]", tracking=True, help="Which customers it watches."
+    )
     severity = fields.Selection(
         [("info", "Info"), ("warning", "Warning"), ("critical", "Critical")],
         required=True,
         default="warning",
+        tracking=True,
     )
     activity_type_id = fields.Many2one(
         "mail.activity.type",
         string="Schedule Activity",
+        tracking=True,
         help="For the card owner; for the leader of the owner's sales team when critical.",
     )
     mail_template_id = fields.Many2one(
-        "mail.template", string="Send Email", domain=[("model", "=", "crm.customer.warning")]
+        "mail.template",
+        string="Send Email",
+        domain=[("model", "=", "crm.customer.warning")],
+        tracking=True,
     )
-    post_note = fields.Boolean(string="Note in the Chatter", default=True)
+    post_note = fields.Boolean(string="Note in the Chatter", default=True, tracking=True)
     max_new_warnings = fields.Integer(
         string="Cap on New Warnings",
         default=200,
+        tracking=True,
         help="A run that would open more warnings than this opens none and flags the rule.",
     )
     blocked_reason = fields.Text(readonly=True, copy=False)
@@ -76,6 +133,44 @@ class CrmCustomerWarningRule(models.Model):
     def _selection_metric(self):
         return [(key, self.env._(metric.label)) for key, metric in self._warning_metrics().items()]
 
+    @api.depends(
+        "condition_ids.sequence",
+        "condition_ids.metric",
+        "condition_ids.operator",
+        "condition_ids.threshold",
+    )
+    def _compute_first_condition(self):
+        for rule in self:
+            first = rule._condition_lines()[:1]
+            rule.metric = first.metric
+            rule.operator = first.operator
+            rule.threshold = first.threshold
+
+    def _inverse_first_condition(self):
+        """Written on the rule, they are its first condition's (made when it has none)."""
+        for rule in self:
+            values = {
+                "metric": rule.metric,
+                "operator": rule.operator or ">=",
+                "threshold": rule.threshold,
+            }
+            first = rule._condition_lines()[:1]
+            if first:
+                first.write({key: value for key, value in values.items() if first[key] != value})
+            elif rule.metric:
+                rule.condition_ids = [Command.create(values)]
+
+    @api.depends("condition_ids.display_name", "match")
+    def _compute_conditions_summary(self):
+        for rule in self:
+            joiner = self.env._(" and ") if rule.match == "all" else self.env._(" or ")
+            rule.conditions_summary = joiner.join(rule.condition_ids.mapped("display_name"))
+
+    @api.depends("condition_ids.metric")
+    def _compute_uses_period(self):
+        for rule in self:
+            rule.uses_period = any(rule.condition_ids.mapped("uses_period"))
+
     def _compute_open_warning_count(self):
         live = self.env["crm.customer.warning"]._live_domain()
         counts = count_by(self, "crm.customer.warning", "rule_id", live)
@@ -86,14 +181,20 @@ class CrmCustomerWarningRule(models.Model):
         for rule, sudo_rule in zip(self, self.sudo(), strict=True):
             rule.failed = bool(sudo_rule.last_error)
 
-    @api.constrains("metric", "threshold", "period_days", "max_new_warnings")
+    @api.constrains("period_days", "max_new_warnings")
     def _check_settings(self):
         check_ranges(self, {"period_days": (1, 3650), "max_new_warnings": (1, 100000)})
-        metrics = self._warning_metrics()
-        for rule in self:
-            if rule.metric not in metrics:
-                raise ValidationError(self.env._("Unknown warning metric: %s.", rule.metric))
-            check_ranges(rule, {"threshold": metrics[rule.metric].bounds})
+
+    @api.constrains("condition_ids")
+    def _check_has_conditions(self):
+        for rule in self.exists():
+            if not rule.condition_ids:
+                raise ValidationError(
+                    self.env._(
+                        "Rule %s has no condition: add at least one, or archive the rule.",
+                        rule.display_name,
+                    )
+                )
 
     @api.constrains("partner_domain")
     def _check_partner_domain(self):
@@ -106,10 +207,33 @@ class CrmCustomerWarningRule(models.Model):
             except (ValueError, TypeError, KeyError) as error:
                 raise ValidationError(rule._scope_message(error)) from None
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Conditions made with a rule are told by its creation message, not one by one."""
+        own = self.with_context(**{RULE_CREATE_KEY: _RULE_OWN})
+        rules = super(CrmCustomerWarningRule, own).create(vals_list).with_env(self.env)
+        rules._check_has_conditions()
+        return rules
+
     def write(self, vals):
-        if {"threshold", "partner_domain", "max_new_warnings", "metric", "operator"} & set(vals):
+        if CAP_RESETS & set(vals):
             vals = {**vals, "blocked_reason": False}
-        return super().write(vals)
+        own = self.with_context(**{RULE_WRITE_KEY: _RULE_OWN})
+        return super(CrmCustomerWarningRule, own).write(vals)
+
+    def _conditions_changed(self):
+        """A condition changed: the cap a run hit is for the old conditions."""
+        self.filtered("blocked_reason").write({"blocked_reason": False})
+
+    def _log_condition_changes(self, lines):
+        """Note ``lines`` (what changed in the conditions) in the rule's chatter."""
+        if not lines:
+            return
+        body = Markup("<p>%s</p><ul>%s</ul>") % (
+            self.env._("Conditions changed:"),
+            Markup("").join(Markup("<li>%s</li>") % line for line in lines),
+        )
+        self._message_log(body=body)
 
     # Actions ----------------------------------------------------------------------------
 
@@ -313,12 +437,41 @@ class CrmCustomerWarningRule(models.Model):
         return Partner._search(self._scope()).select()
 
     def _hits(self, today, cache=None):
-        """Customer id -> Reading, for the customers in scope where the condition holds."""
+        """Customer id -> Verdict, for the customers in scope where the rule holds."""
+        verdicts = self._verdicts(self._facts(today, cache))
+        return {partner_id: verdict for partner_id, verdict in verdicts.items() if verdict.holds}
+
+    def _verdicts(self, facts):
+        """Customer id -> Verdict of this rule's conditions on ``facts`` (customer id -> the
+        facts the metrics read, as of any date): what a run, a preview or a back-test
+        decide. A rule being edited (a new record) is decided as it stands on screen."""
+        self.ensure_one()
+        return warning_engine.verdicts(
+            self._conditions(), self.match, facts, self._warning_metrics()
+        )
+
+    def _condition_lines(self):
+        """The conditions in their order, also while their sequence is being changed."""
+        return self.condition_ids.sorted(lambda line: line.sequence)
+
+    def _conditions(self):
+        return [
+            warning_engine.Condition(line.metric, line.operator, line.threshold, line.kind)
+            for line in self._condition_lines()
+        ]
+
+    def _facts(self, today, cache=None, partners=None):
+        """Customer id -> facts as of ``today``, for the customers in scope (or for
+        ``partners``, whatever the scope)."""
         Partner = self.env["res.partner"].with_company(self.company_id)
         # facts are read as the nightly run reads them: a supervisor's preview needs no
         # accounting rights
         Facts = self.sudo().with_company(self.company_id)
-        if cache is None:
+        if partners is not None:
+            facts = Facts._warning_facts(
+                Partner.browse(partners.ids).sudo(), self.period_days, today
+            )
+        elif cache is None:
             partners = Partner.browse(self._scope_ids(Partner))
             facts = Facts._warning_facts(partners.sudo(), self.period_days, today)
         else:  # rules of a run share their customers' facts and, when alike, their scope
@@ -330,14 +483,7 @@ class CrmCustomerWarningRule(models.Model):
             if scope not in cache:
                 cache[scope] = self._scope_ids(Partner)
             facts = {pid: cache[key][pid] for pid in cache[scope] if pid in cache[key]}
-        read = self._warning_metrics()[self.metric].read
-        operator, threshold = self.operator, self.threshold
-        hits = {}
-        for partner_id, customer_facts in facts.items():
-            reading = read(customer_facts)
-            if warning_engine.reading_holds(operator, reading, threshold):
-                hits[partner_id] = reading
-        return hits
+        return facts
 
     def _evaluate(self, today, cache=None):
         self.ensure_one()
@@ -349,49 +495,96 @@ class CrmCustomerWarningRule(models.Model):
         if len(new) > self.max_new_warnings:
             self._block(len(new))
             return
-        fallback = self.env["res.partner"]._unowned_responsible()
-        for partner_id, warning in live_by_partner.items():
-            if partner_id in hits:
-                reader = warning.user_id or fallback
-                warning._update_reading(
-                    self._words(hits[partner_id], reader.lang), hits[partner_id].value, today
-                )
-            else:
-                owned_writer(warning).write({"state": "resolved", "resolved_date": today})
+        self._refresh(live_by_partner, hits, today)
         self._open({partner_id: hits[partner_id] for partner_id in new}, today)._fire_actions()
         self.write(
             {"last_run": fields.Datetime.now(), "last_error": False, "blocked_reason": False}
         )
 
-    def _words(self, reading, lang=None):
-        """What a warning says, in ``lang``: the language of whoever reads it, not the
-        cron's."""
-        rule = self.with_context(lang=lang) if lang else self
-        return rule.env._(
-            "%(rule)s: %(words)s (threshold %(operator)s %(threshold)s)",
-            rule=rule.name,
-            words=reading.words(rule.env._),
-            operator=self.operator,
-            threshold=f"{self.threshold:,.2f}".rstrip("0").rstrip("."),
-        )
+    def _refresh(self, live_by_partner, hits, today):
+        """The live warnings (customer id -> warning) measured again: reworded where the
+        rule still holds (``hits``, customer id -> Verdict), resolved elsewhere."""
+        fallback = self.env["res.partner"]._unowned_responsible()
+        for partner_id, warning in live_by_partner.items():
+            if partner_id in hits:
+                reader = warning.user_id or fallback
+                verdict = hits[partner_id]
+                warning._update_reading(
+                    self._words(verdict, reader.lang), self._shown(verdict)[0], today
+                )
+            else:
+                owned_writer(warning).write({"state": "resolved", "resolved_date": today})
 
-    def _open(self, readings, today):
-        """Open the warnings of ``readings`` (partner id -> Reading) at once. When a
+    def _recheck(self, warnings, today):
+        """Measure again, now, the customers of these live warnings of this rule."""
+        facts = self._facts(today, partners=warnings.partner_id)
+        verdicts = self._verdicts(facts)
+        hits = {pid: verdict for pid, verdict in verdicts.items() if verdict.holds}
+        self._refresh({warning.partner_id.id: warning for warning in warnings}, hits, today)
+
+    def _shown(self, verdict):
+        """The value and threshold a warning shows: those of the first condition met."""
+        index = verdict.first_met() or 0
+        return verdict.readings[index].value, self._condition_lines()[index].threshold
+
+    def _words(self, verdict, lang=None):
+        """What a warning says, in ``lang``: the language of whoever reads it, not the
+        cron's. The conditions met, with what they measured."""
+        rule = self.with_context(lang=lang) if lang else self
+        translate = rule.env._
+        lines = self._condition_lines()
+        met = [
+            (condition, reading)
+            for condition, reading, is_met in zip(
+                lines, verdict.readings, verdict.met, strict=True
+            )
+            if is_met
+        ]
+        if len(lines) == 1 and met:  # as rules of one condition always said it
+            condition, reading = met[0]
+            return translate(
+                "%(rule)s: %(words)s (threshold %(operator)s %(threshold)s)",
+                rule=rule.name,
+                words=reading.words(translate),
+                operator=condition.operator,
+                threshold=format_number(condition.threshold),
+            )
+        conditions = "; ".join(
+            condition.with_env(rule.env)._words(reading) for condition, reading in met
+        )
+        return translate("%(rule)s: %(conditions)s", rule=rule.name, conditions=conditions)
+
+    def _snapshot(self, verdict, lang=None):
+        """The conditions and what they measured, as a warning keeps them when it opens."""
+        conditions = self._condition_lines()
+        if lang:
+            conditions = conditions.with_context(lang=lang)
+        return {
+            "match": self.match,
+            "conditions": conditions._snapshot(verdict.readings, verdict.met),
+        }
+
+    def _open(self, verdicts, today):
+        """Open the warnings of ``verdicts`` (partner id -> Verdict) at once. When a
         concurrent run opened one of them first, the others are opened one by one and that
         one is left to it. Returns the warnings opened."""
-        partners = self.env["res.partner"].browse(list(readings))
+        partners = self.env["res.partner"].browse(list(verdicts))
         fallback = partners._unowned_responsible()
         values = []
         for partner in partners:
             owner = partner.card_owner_id or partner.user_id
+            lang = (owner or fallback).lang
+            verdict = verdicts[partner.id]
+            value, threshold = self._shown(verdict)
             values.append(
                 {
                     "rule_id": self.id,
                     "partner_id": partner.id,
                     "severity": self.severity,
-                    "value": readings[partner.id].value,
-                    "threshold": self.threshold,
-                    "message": self._words(readings[partner.id], (owner or fallback).lang),
+                    "value": value,
+                    "threshold": threshold,
+                    "message": self._words(verdict, lang),
+                    "condition_snapshot": self._snapshot(verdict, lang),
                     "first_detected": today,
                     "last_detected": today,
                     "user_id": owner.id,

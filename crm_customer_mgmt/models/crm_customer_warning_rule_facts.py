@@ -78,6 +78,8 @@ class CrmCustomerWarningRule(models.Model):
             "monthly_sales": [float(v) for v in row["monthly_sales"] or []],
             "lines": len(row["categories"] or []),
             "lines_prev": len(row["categories_prev"] or []),
+            "invoices": row["invoice_count"] or 0,
+            "invoices_prev": row["invoice_count_prev"] or 0,
             "sales_ytd": float(row["sales_ytd"] or 0),
             "cost_to_serve": float(row["cost_to_serve"] or 0),
         }

@@ -4,9 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
-from ..engine import warnings as warning_engine
 from .res_partner import USER_GROUP
-from .tools import count_by, owned_writer
+from .tools import count_by
 
 
 class ResPartner(models.Model):
@@ -85,15 +84,7 @@ class ResPartner(models.Model):
         warnings = Warning.search(
             Warning._live_domain(snoozed=True)
             & Domain("partner_id", "in", self.ids)
-            & Domain("rule_id.metric", "=", "days_since_review")
+            & Domain("rule_id.condition_ids.metric", "=", "days_since_review")
         )
-        for warning in warnings:
-            review = warning.partner_id.card_review_date
-            facts = {"days_since_review": (today - review).days if review else None}
-            reading = warning_engine.read("days_since_review", facts)
-            rule = warning.rule_id
-            if warning_engine.reading_holds(rule.operator, reading, rule.threshold):
-                lang = (warning.user_id or self._unowned_responsible()).lang
-                warning._update_reading(rule._words(reading, lang), reading.value, today)
-            else:
-                owned_writer(warning).write({"state": "resolved", "resolved_date": today})
+        for rule, rule_warnings in warnings.grouped("rule_id").items():
+            rule._recheck(rule_warnings, today)

@@ -27,3 +27,7 @@ from . import test_credit_explanation
 from . import test_stage_history
 from . import test_extension_points
 from . import test_multi_company
+from . import test_engine_warning_conditions
+from . import test_warning_rule_conditions
+from . import test_warning_rule_history
+from . import test_warning_rule_migration

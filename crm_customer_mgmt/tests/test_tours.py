@@ -105,3 +105,15 @@ class TestTours(HttpCase):
             .search([("name", "=", "Tour new rule")])
         )
         self.assertFalse(new_rule.active, "a preview starts no rule")
+        self.assertEqual(
+            [
+                (line.metric, line.kind, line.operator, line.threshold)
+                for line in new_rule.condition_ids
+            ],
+            [
+                ("months_declining", "value", ">=", 3),
+                ("product_lines", "change", "<=", -40),
+            ],
+            "two conditions built in the form",
+        )
+        self.assertEqual(new_rule.match, "all")

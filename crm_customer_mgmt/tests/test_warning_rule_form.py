@@ -33,9 +33,10 @@ class TestWarningRuleForm(MetricsCase):
     def _new_rule(self, threshold):
         with Form(self.Rule) as form:
             form.name = "Overdue over a month"
-            form.metric = "overdue_days"
-            form.operator = ">="
-            form.threshold = threshold
+            with form.condition_ids.new() as condition:
+                condition.metric = "overdue_days"
+                condition.operator = ">="
+                condition.threshold = threshold
             form.partner_domain = self.scope
         return form.record
 

@@ -27,6 +27,8 @@ class TestWarnings(MetricsCase):
         cls.Warning = cls.env["crm.customer.warning"]
         cls.customer = cls._customer("Ruifeng Wholesale")
         cls.other = cls._customer("Quiet Co.")
+        # the test's customers only: the demo's are dated from the day it was installed
+        cls.scope = repr([("id", "in", (cls.customer | cls.other).ids)])
 
     def _rule(self, **values):
         return self.Rule.create(
@@ -35,6 +37,7 @@ class TestWarnings(MetricsCase):
                 "metric": "overdue_days",
                 "operator": ">=",
                 "threshold": 30,
+                "partner_domain": self.scope,
                 **values,
             }
         )
@@ -48,7 +51,9 @@ class TestWarnings(MetricsCase):
     def _builtin(self, name):
         """A shipped rule, as the test company's own."""
         rule = self.env.ref(f"crm_customer_mgmt.warning_rule_{name}").sudo()
-        return rule.copy({"company_id": self.env.company.id, "name": rule.name}).sudo(False)
+        return rule.copy(
+            {"company_id": self.env.company.id, "name": rule.name, "partner_domain": self.scope}
+        ).sudo(False)
 
     def test_the_declining_dealer(self):
         p = self.products

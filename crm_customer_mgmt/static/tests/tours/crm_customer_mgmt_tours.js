@@ -24,6 +24,44 @@ function pickMany2one(field, text, scope = "") {
     ];
 }
 
+function pickSelection(field, label, scope = "") {
+    return [
+        {
+            content: `open ${field}`,
+            trigger: `${scope} .o_field_widget[name='${field}'] .o_select_menu_toggler`,
+            run: "click",
+        },
+        {
+            content: `pick ${label}`,
+            trigger: `.o_select_menu_menu .o_select_menu_item:contains(${label})`,
+            run: "click",
+        },
+    ];
+}
+
+function addCondition(metric, threshold, unit, { kind, operator } = {}) {
+    const row = ".o_field_widget[name='condition_ids'] .o_selected_row";
+    return [
+        {
+            content: "add a condition",
+            trigger: ".o_field_widget[name='condition_ids'] .o_field_x2many_list_row_add a",
+            run: "click",
+        },
+        ...pickSelection("metric", metric, row),
+        ...(kind ? pickSelection("kind", kind, row) : []),
+        ...(operator ? pickSelection("operator", operator, row) : []),
+        {
+            content: `the threshold counts in ${unit}`,
+            trigger: `${row} .o_field_widget[name='unit_label']:contains(${unit})`,
+        },
+        {
+            content: `threshold ${threshold}`,
+            trigger: `${row} .o_field_widget[name='threshold'] input`,
+            run: `edit ${threshold}`,
+        },
+    ];
+}
+
 function openAction(path, description) {
     return [
         stepUtils.goToUrl(`/odoo/${path}`),
@@ -214,15 +252,28 @@ registry.category("web_tour.tours").add("crm_customer_mgmt_supervisor_tour", {
             trigger: ".o_field_widget[name='name'] input",
             run: "edit Tour new rule",
         },
+        ...addCondition("Months of consecutive decline", "3", "months"),
+        ...addCondition("Product lines bought in the period", "-40", "%", {
+            kind: "Change vs previous period",
+            operator: "≤",
+        }),
         {
-            content: "choose its metric",
-            trigger: ".o_field_widget[name='metric'] .o_select_menu_toggler",
+            content: "no condition reads the period: its field is hidden",
+            trigger: ".o_form_sheet:not(:has(.o_field_widget[name='period_days']))",
+        },
+        ...addCondition("Key contact changed", "1", "count"),
+        {
+            content: "a key contact change counts over the period: its field shows",
+            trigger: ".o_form_sheet .o_field_widget[name='period_days']",
+        },
+        {
+            content: "remove that condition",
+            trigger: ".o_field_widget[name='condition_ids'] .o_data_row:last .o_list_record_remove button",
             run: "click",
         },
         {
-            content: "days since card review",
-            trigger: ".o_select_menu_menu .o_select_menu_item:contains(Days since card review)",
-            run: "click",
+            content: "the period field is hidden again",
+            trigger: ".o_form_sheet:not(:has(.o_field_widget[name='period_days']))",
         },
         {
             content: "preview the new rule",
