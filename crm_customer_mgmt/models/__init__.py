@@ -14,6 +14,8 @@ from . import crm_customer_stage_history
 from . import crm_customer_wallet
 from . import crm_customer_warning
 from . import crm_customer_warning_rule
+from . import crm_customer_warning_rule_scope
+from . import crm_customer_warning_rule_run
 from . import crm_customer_warning_rule_condition
 from . import crm_customer_warning_rule_facts
 from . import res_partner

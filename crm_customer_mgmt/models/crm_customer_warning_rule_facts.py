@@ -1,4 +1,4 @@
-# crm.customer.warning.rule is split by concern: the rules, and the facts they read
+# crm.customer.warning.rule is split by concern: the rules, their run, scope and facts
 # pylint: disable=consider-merging-classes-inherited
 from datetime import timedelta
 

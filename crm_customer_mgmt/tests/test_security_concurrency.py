@@ -17,7 +17,7 @@ from .common import MetricsCase
 
 TODAY = date(2026, 6, 30)
 METRICS_LOGGER = "odoo.addons.crm_customer_mgmt.models.crm_customer_metrics_pass"
-RULE_LOGGER = "odoo.addons.crm_customer_mgmt.models.crm_customer_warning_rule"
+RULE_LOGGER = "odoo.addons.crm_customer_mgmt.models.crm_customer_warning_rule_run"
 
 
 @tagged("post_install", "-at_install")

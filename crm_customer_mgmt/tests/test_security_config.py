@@ -10,14 +10,14 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
-from ..models import crm_customer_warning_rule, settings
+from ..models import crm_customer_warning_rule_scope, settings
 from ..models.settings import get_setting
 from ..models.tools import owned_writer
 from .common import MetricsCase
 
 TODAY = date(2026, 6, 30)
 REP = "crm_customer_mgmt.group_customer_mgmt_user,sales_team.group_sale_salesman"
-RULE_LOGGER = "odoo.addons.crm_customer_mgmt.models.crm_customer_warning_rule"
+RULE_LOGGER = "odoo.addons.crm_customer_mgmt.models.crm_customer_warning_rule_run"
 
 
 @tagged("post_install", "-at_install")
@@ -239,7 +239,7 @@ class TestSecurityConfig(MetricsCase):
         timeout = self.env.execute_query(SQL("SHOW statement_timeout"))[0][0]
         slow = SQL("SELECT id FROM res_partner, pg_sleep(30)")
         with (
-            patch.object(crm_customer_warning_rule, "SCOPE_TIMEOUT_MS", 50),
+            patch.object(crm_customer_warning_rule_scope, "SCOPE_TIMEOUT_MS", 50),
             patch.object(type(rule), "_scope_query", return_value=slow),
             patch.object(type(self.env["ir.cron"]), "_commit_progress", return_value=100),
             mute_logger(RULE_LOGGER),

@@ -316,7 +316,7 @@ class TestWarnings(MetricsCase):
                 },
             ),
             patch.object(type(self.env["ir.cron"]), "_commit_progress", return_value=100),
-            mute_logger("odoo.addons.crm_customer_mgmt.models.crm_customer_warning_rule"),
+            mute_logger("odoo.addons.crm_customer_mgmt.models.crm_customer_warning_rule_run"),
             freeze_time(TODAY),
         ):
             self.Rule._cron_evaluate()
