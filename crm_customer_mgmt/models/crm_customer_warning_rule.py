@@ -1,7 +1,7 @@
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .crm_customer_warning_rule_condition import (
     _RULE_OWN,
@@ -13,7 +13,6 @@ from .res_partner import MANAGER_GROUP
 from .tools import check_ranges, count_by, exclusive_runs
 
 RUN_LOCK = "crm_customer_mgmt.warning_rules"  # one rule run at a time per company
-PREVIEW_NAMES = 20
 # a change of these lifts the block of a run that hit the cap
 CAP_RESETS = frozenset(
     (
@@ -225,51 +224,53 @@ class CrmCustomerWarningRule(models.Model):
     # Actions ----------------------------------------------------------------------------
 
     def action_preview(self):
-        """Which customers would have a warning now; writes nothing. The form saves a new
-        rule before this runs: rules made on screen start inactive, and the preview says so."""
+        """What a run would do now, as a list: the customers that match, marked would open,
+        already open or would resolve, with what each condition measured. Writes nothing
+        but the preview. The form saves a new rule before this runs: rules made on screen
+        start inactive, and the preview says so."""
         self.ensure_one()
-        hits = self._hits(fields.Date.context_today(self))
+        self._check_manager()
+        preview = self.env["crm.customer.warning.preview"]._make(
+            self, fields.Date.context_today(self)
+        )
+        return preview._action_open()
+
+    def action_backtest(self):
+        """Ask how many month-ends to look back over, then try the rule on each of them."""
+        self.ensure_one()
+        self._check_manager()
         return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Preview of %s", self.name),
-                "message": " ".join(
-                    filter(None, [self._preview_words(hits), self._state_words()])
-                ),
-                "type": "info" if self.active else "warning",
-                "sticky": True,
-            },
+            "type": "ir.actions.act_window",
+            "name": self.env._("Back-test of %s", self.name),
+            "res_model": "crm.customer.warning.backtest",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_rule_id": self.id},
         }
+
+    def _check_manager(self):
+        """Previews, back-tests and runs are the managers': they read every customer."""
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                self.env._("Only customer management managers can try or run warning rules.")
+            )
 
     def action_activate(self):
         self.write({"active": True})
         return True
 
-    def _preview_words(self, hits):
-        if not hits:
-            return self.env._("No customer matches this rule now: it would open no warning.")
-        names = self.env["res.partner"].browse(list(hits)[:PREVIEW_NAMES]).mapped("name")
-        more = len(hits) - len(names)
-        return self.env._(
-            "Customers matching now (%(count)s): %(names)s%(more)s.",
-            count=len(hits),
-            names=", ".join(names),
-            more=self.env._(" and %s more", more) if more > 0 else "",
-        )
-
-    def _state_words(self):
-        if self.active:
-            return ""
-        return self.env._("This rule is inactive: it opens no warning until you activate it.")
-
     def action_run(self):
         """Run now: refused while a run of the same company goes on."""
+        self._run_now()
+        return True
+
+    def _run_now(self, partners=None):
+        """Evaluate the rules now, as the nightly run does, on every customer in scope or
+        on those of ``partners`` alone; refused while a run of the same company goes on."""
         today = fields.Date.context_today(self)
         with exclusive_runs(self.env, RUN_LOCK, self.company_id.ids) as free:
             if len(free) < len(self.company_id):
                 raise self._already_running()
             self._check_fresh()
             for rule in self:
-                rule._evaluate(today)
-        return True
+                rule._evaluate(today, partners=partners)

@@ -110,9 +110,13 @@ class CrmCustomerWarningRule(models.Model):
             text = str(error) or type(error).__name__
         return text.strip().splitlines()[0][:500]
 
-    def _hits(self, today, cache=None):
-        """Customer id -> Verdict, for the customers in scope where the rule holds."""
-        verdicts = self._verdicts(self._facts(today, cache))
+    def _hits(self, today, cache=None, partners=None):
+        """Customer id -> Verdict, for the customers in scope (those of ``partners`` only,
+        when given) where the rule holds."""
+        if partners is not None:
+            Partner = self.env["res.partner"].with_company(self.company_id)
+            partners = Partner.browse(self._scope_ids(Partner, within=partners.ids))
+        verdicts = self._verdicts(self._facts(today, cache, partners))
         return {partner_id: verdict for partner_id, verdict in verdicts.items() if verdict.holds}
 
     def _verdicts(self, facts):
@@ -159,11 +163,13 @@ class CrmCustomerWarningRule(models.Model):
             facts = {pid: cache[key][pid] for pid in cache[scope] if pid in cache[key]}
         return facts
 
-    def _evaluate(self, today, cache=None):
+    def _evaluate(self, today, cache=None, partners=None):
+        """Open, refresh and resolve this rule's warnings: on every customer in scope, or
+        on those of ``partners`` alone (the cap counts the warnings they would get)."""
         self.ensure_one()
-        hits = self._hits(today, cache)
+        hits = self._hits(today, cache, partners)
         Warning = self.env["crm.customer.warning"]
-        live = Warning.search(Domain("rule_id", "=", self.id) & Warning._live_domain(snoozed=True))
+        live = Warning.search(self._live_warnings_domain(partners))
         live_by_partner = {warning.partner_id.id: warning for warning in live}
         new = [pid for pid in hits if pid not in live_by_partner]
         if len(new) > self.max_new_warnings:
@@ -174,6 +180,15 @@ class CrmCustomerWarningRule(models.Model):
         self.write(
             {"last_run": fields.Datetime.now(), "last_error": False, "blocked_reason": False}
         )
+
+    def _live_warnings_domain(self, partners=None):
+        """This rule's live warnings, snoozed ones included; of ``partners`` when given."""
+        domain = Domain("rule_id", "=", self.id) & self.env["crm.customer.warning"]._live_domain(
+            snoozed=True
+        )
+        if partners is not None:
+            domain &= Domain("partner_id", "in", partners.ids)
+        return domain
 
     def _refresh(self, live_by_partner, hits, today):
         """The live warnings (customer id -> warning) measured again: reworded where the

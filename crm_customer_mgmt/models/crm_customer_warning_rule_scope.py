@@ -52,10 +52,11 @@ class CrmCustomerWarningRule(models.Model):
             error=problems[problem] % code if problem in problems else code,
         )
 
-    def _scope_ids(self, Partner):
-        """Ids of the customers in scope. The search may take SCOPE_TIMEOUT_MS at most: the
-        timeout is set for this query alone, then restored."""
-        query = self._scope_query(Partner)
+    def _scope_ids(self, Partner, within=None):
+        """Ids of the customers in scope (among the ids ``within``, when given). The search
+        may take SCOPE_TIMEOUT_MS at most: the timeout is set for this query alone, then
+        restored."""
+        query = self._scope_query(Partner, within)
         self.env.flush_query(query)
         cr = self.env.cr
         try:
@@ -79,5 +80,8 @@ class CrmCustomerWarningRule(models.Model):
             ) from None
         return ids
 
-    def _scope_query(self, Partner):
-        return Partner._search(self._scope()).select()
+    def _scope_query(self, Partner, within=None):
+        domain = self._scope()
+        if within is not None:
+            domain &= Domain("id", "in", list(within))
+        return Partner._search(domain).select()

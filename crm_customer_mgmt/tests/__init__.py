@@ -31,3 +31,4 @@ from . import test_engine_warning_conditions
 from . import test_warning_rule_conditions
 from . import test_warning_rule_history
 from . import test_warning_rule_migration
+from . import test_warning_rule_preview

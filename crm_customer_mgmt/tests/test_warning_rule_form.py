@@ -46,25 +46,27 @@ class TestWarningRuleForm(MetricsCase):
         self._pass(self.late | self.punctual, TODAY)
         rule = self._new_rule(30)
         self.assertFalse(rule.active)
-        with freeze_time(TODAY):
-            message = rule.action_preview()["params"]["message"]
-        self.assertIn("Customers matching now (1): Late Payer Co.", message)
-        self.assertIn("This rule is inactive", message)
+        preview = self._preview(rule)
+        self.assertEqual(preview.line_ids.partner_id, self.late)
+        self.assertFalse(preview.rule_active, "the preview says the rule is inactive")
         with freeze_time(TODAY):
             self.env.ref("crm_customer_mgmt.ir_cron_customer_warnings").method_direct_trigger()
         self.assertFalse(rule.warning_ids, "an inactive rule opens nothing")
         rule.action_activate()
         self.assertTrue(rule.active)
-        with freeze_time(TODAY):
-            self.assertNotIn("inactive", rule.action_preview()["params"]["message"])
+        self.assertTrue(self._preview(rule).rule_active)
 
-    def test_preview_with_no_match_reads_as_a_sentence(self):
+    def test_preview_with_no_match_lists_nobody(self):
         self._pass(self.late | self.punctual, TODAY)
         rule = self._new_rule(30)
+        preview = self._preview(rule)
+        self.assertFalse(preview.line_ids)
+        self.assertEqual((preview.open_count, preview.hits_cap), (0, False))
+
+    def _preview(self, rule):
         with freeze_time(TODAY):
-            message = rule.action_preview()["params"]["message"]
-        self.assertTrue(message.startswith("No customer matches this rule now"))
-        self.assertNotIn(":  ", message)
+            action = rule.action_preview()
+        return rule.env[action["res_model"]].browse(action["res_id"])
 
     def test_scope_widget_counts_the_customers_the_rule_watches(self):
         rule = self._new_rule(30)

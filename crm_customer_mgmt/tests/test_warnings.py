@@ -363,9 +363,9 @@ class TestWarnings(MetricsCase):
         rule = self._rule(partner_domain=f"[('id', 'in', {(self.customer | self.other).ids})]")
         with freeze_time(TODAY):
             action = rule.action_preview()
-        self.assertIn(
-            "Customers matching now (1): Ruifeng Wholesale.", action["params"]["message"]
-        )
+        preview = self.env[action["res_model"]].browse(action["res_id"])
+        self.assertEqual(preview.line_ids.partner_id, self.customer)
+        self.assertEqual(preview.line_ids.mark, "open")
         self.assertFalse(self.Warning.search([("rule_id", "=", rule.id)]))
 
     def test_reps_and_companies_see_their_own_warnings(self):

@@ -1,2 +1,4 @@
 from . import crm_customer_stage_wizard
 from . import crm_customer_warning_acknowledge
+from . import crm_customer_warning_preview
+from . import crm_customer_warning_preview_line
