@@ -9,6 +9,7 @@ from . import crm_customer_holiday
 from . import crm_customer_metrics
 from . import crm_customer_metrics_pass
 from . import crm_customer_metrics_sources
+from . import crm_customer_metrics_as_of
 from . import crm_customer_stage
 from . import crm_customer_stage_history
 from . import crm_customer_wallet
