@@ -16,6 +16,7 @@ from . import crm_customer_wallet
 from . import crm_customer_warning
 from . import crm_customer_warning_rule
 from . import crm_customer_warning_rule_facts
+from . import crm_customer_warning_rule_facts_as_of
 from . import res_partner
 from . import res_partner_relationship
 from . import res_partner_credit
