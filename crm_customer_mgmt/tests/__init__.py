@@ -27,3 +27,4 @@ from . import test_credit_explanation
 from . import test_stage_history
 from . import test_extension_points
 from . import test_multi_company
+from . import test_metrics_as_of
