@@ -9,6 +9,7 @@ from . import crm_customer_holiday
 from . import crm_customer_metrics
 from . import crm_customer_metrics_pass
 from . import crm_customer_metrics_sources
+from . import crm_customer_metrics_as_of
 from . import crm_customer_stage
 from . import crm_customer_stage_history
 from . import crm_customer_wallet
@@ -18,6 +19,7 @@ from . import crm_customer_warning_rule_scope
 from . import crm_customer_warning_rule_run
 from . import crm_customer_warning_rule_condition
 from . import crm_customer_warning_rule_facts
+from . import crm_customer_warning_rule_facts_as_of
 from . import res_partner
 from . import res_partner_security
 from . import res_partner_relationship

@@ -25,14 +25,26 @@ SALE_LINES = SQL(
 )
 
 
+# How a measure reads as of a past day (a back-test, ``_measure_as_of()``), declared on it:
+# its source reads only records dated up to the window's day (posted or confirmed, with their
+# product's category, as they are now): exact but for documents cancelled or back-dated since
+AS_OF_DATED = "dated"
+AS_OF_REBUILT = "rebuilt"  # its source rebuilds the state of the day from dated records
+AS_OF_APPROXIMATE = "approximate"  # as rebuilt, from records whose changes are not kept
+AS_OF_NONE = "none"  # cannot be read as of a past day: a back-test measures it as NULL
+
+
 class Measure(NamedTuple):
     """How one column of the metrics table is measured: ``expression``, SQL over the CTE
     ``source`` of ``_measure_sources()`` (a customer missing from it reads NULL there). Its
-    type, label and help are those of the field of the same name."""
+    type, label and help are those of the field of the same name. ``as_of`` says how it is
+    read as of a past day (``AS_OF_*``): a source that reads the current state of records
+    reads their state of the window's day instead when the window is ``as_of``."""
 
     name: str
     source: str
     expression: str
+    as_of: str = AS_OF_DATED
 
 
 class Window(NamedTuple):
@@ -45,6 +57,7 @@ class Window(NamedTuple):
     prev: object  # first day of the previous period
     year: object  # first day of the last 12 months
     jan1: object
+    as_of: bool = False  # read as of ``today`` (a past day), not as records stand now
 
 
 class CrmCustomerMetrics(models.Model):
@@ -95,11 +108,13 @@ class CrmCustomerMetrics(models.Model):
     def _measure_definitions(self):
         """The measures, in column order. To add one, declare its field on this model and
         return its ``Measure`` here too (and its CTE from ``_measure_sources()`` if it needs
-        one of its own)."""
+        one of its own), saying how a back-test reads it as of a past day."""
         no_months = json.dumps([0] * MONTHS)
         return [
             Measure("last_invoice_date", "inv", "inv.last_invoice_date"),
-            Measure("last_sale_order_date", "ord", "ord.last_sale_order_date"),
+            Measure(
+                "last_sale_order_date", "ord", "ord.last_sale_order_date", AS_OF_APPROXIMATE
+            ),
             Measure("invoice_count", "cnt", "COALESCE(cnt.n, 0)"),
             Measure("invoice_count_prev", "cnt", "COALESCE(cnt.n_prev, 0)"),
             Measure("sales", "inv", "COALESCE(inv.sales, 0)"),
@@ -109,9 +124,9 @@ class CrmCustomerMetrics(models.Model):
             Measure("categories_prev", "cats", "to_jsonb(COALESCE(cats.categories_prev, '{}'))"),
             Measure("first_invoice_date", "inv", "inv.first_invoice_date"),
             Measure("paid_late_days", "paid", "paid.late_days"),
-            Measure("open_receivable", "recv", "COALESCE(recv.open_receivable, 0)"),
-            Measure("overdue_amount", "recv", "COALESCE(recv.overdue_amount, 0)"),
-            Measure("overdue_days", "recv", "COALESCE(recv.overdue_days, 0)"),
+            Measure("open_receivable", "recv", "COALESCE(recv.open_receivable, 0)", AS_OF_REBUILT),
+            Measure("overdue_amount", "recv", "COALESCE(recv.overdue_amount, 0)", AS_OF_REBUILT),
+            Measure("overdue_days", "recv", "COALESCE(recv.overdue_days, 0)", AS_OF_REBUILT),
             Measure("sales_ytd", "inv", "COALESCE(inv.sales_ytd, 0)"),
             Measure("monthly_sales", "inv", f"COALESCE(inv.monthly_sales, '{no_months}'::jsonb)"),
             Measure("cost_to_serve", "cost", "COALESCE(cost.cost_to_serve, 0)"),
@@ -157,17 +172,22 @@ class CrmCustomerMetrics(models.Model):
         and store the rows whose values changed."""
         if not partner_ids:
             return
+        self._measure_prepare()
+        measures = self._measure_definitions()
+        self._measure_into_temporary_table(measures, self._window(partner_ids, today))
+        self._measure_upsert([SQL.identifier(measure.name) for measure in measures])
+        self.invalidate_model()
+
+    def _measure_prepare(self):
+        """Flush what the sources read and tune this transaction for their aggregates."""
         self.env["account.move.line"].flush_model()
         self.env["account.move"].flush_model(["move_type", "state"])
+        self.env["account.partial.reconcile"].flush_model()
         self.env["sale.order"].flush_model(["state", "date_order", "partner_id", "company_id"])
         # the planner overestimates the joined aggregates; compiling them (JIT) costs more
         # than running them, and their sorts spill to disk with the default work_mem
         self.env.cr.execute("SET LOCAL jit = off")
         self.env.cr.execute("SET LOCAL work_mem = '64MB'")
-        measures = self._measure_definitions()
-        self._measure_into_temporary_table(measures, self._window(partner_ids, today))
-        self._measure_upsert([SQL.identifier(measure.name) for measure in measures])
-        self.invalidate_model()
 
     def _window(self, partner_ids, today):
         period = timedelta(days=get_setting(self.env, PERIOD_DAYS))

@@ -1,5 +1,7 @@
 # crm.customer.metrics is split by concern: the table, the SQL of its sources, the pass
 # pylint: disable=consider-merging-classes-inherited
+from datetime import timedelta
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import models
@@ -116,6 +118,7 @@ class CrmCustomerMetrics(models.Model):
 
     def _source_receivable(self, window):
         # unapplied credit notes due before today offset overdue amounts
+        lines = self._receivable_as_of(window) if window.as_of else self._receivable_open(window)
         return SQL(
             """
                 SELECT aml.partner_id,
@@ -125,16 +128,65 @@ class CrmCustomerMetrics(models.Model):
                        MAX(%(today)s - aml.date_maturity) FILTER (
                            WHERE aml.date_maturity < %(today)s AND aml.amount_residual > 0)
                            AS overdue_days
-                  FROM account_move_line aml
-                  JOIN account_account acc ON acc.id = aml.account_id
-                 WHERE aml.partner_id = ANY(%(ids)s)
-                   AND aml.company_id = %(company)s
-                   AND acc.account_type = 'asset_receivable'
-                   AND aml.parent_state = 'posted'
-                   AND NOT aml.reconciled
+                  FROM %(lines)s aml
               GROUP BY aml.partner_id
             """,
+            lines=lines,
             **window._asdict(),
+        )
+
+    def _receivable_where(self, window):
+        return SQL(
+            """aml.partner_id = ANY(%(ids)s)
+                   AND aml.company_id = %(company)s
+                   AND acc.account_type = 'asset_receivable'
+                   AND aml.parent_state = 'posted'""",
+            **window._asdict(),
+        )
+
+    def _receivable_open(self, window):
+        """The customers' receivable journal items open now, with what is left on each."""
+        return SQL(
+            """(SELECT aml.partner_id, aml.date_maturity, aml.amount_residual
+                  FROM account_move_line aml
+                  JOIN account_account acc ON acc.id = aml.account_id
+                 WHERE %(where)s
+                   AND NOT aml.reconciled)""",
+            where=self._receivable_where(window),
+        )
+
+    def _receivable_as_of(self, window):
+        """The customers' receivable journal items dated up to the window's day, with what
+        was left on each at the end of it: what is left now, plus what was matched with it
+        after the day. A matching counts at its ``max_date``, the later date of the two
+        items it matches, as Odoo dates it in aged balances: a payment or credit note dated
+        after the day had not settled anything yet. A payment dated by the day but matched
+        only later counts as matched on its date: the open and overdue amounts are the same
+        either way (the unmatched payment would have offset them), and the oldest overdue
+        days are those of what it left unpaid."""
+        return SQL(
+            """(SELECT line.partner_id, line.date_maturity, SUM(line.amount) AS amount_residual
+                  FROM (SELECT aml.id, aml.partner_id, aml.date_maturity,
+                               aml.amount_residual AS amount
+                          FROM account_move_line aml
+                          JOIN account_account acc ON acc.id = aml.account_id
+                         WHERE %(where)s
+                           AND NOT aml.reconciled
+                           AND aml.date <= %(today)s
+                     UNION ALL
+                        SELECT aml.id, aml.partner_id, aml.date_maturity, side.amount
+                          FROM account_partial_reconcile apr
+                    CROSS JOIN LATERAL (VALUES (apr.debit_move_id, apr.amount),
+                                               (apr.credit_move_id, -apr.amount))
+                                       AS side(line_id, amount)
+                          JOIN account_move_line aml ON aml.id = side.line_id
+                          JOIN account_account acc ON acc.id = aml.account_id
+                         WHERE apr.max_date > %(today)s
+                           AND %(where)s
+                           AND aml.date <= %(today)s) line
+              GROUP BY line.id, line.partner_id, line.date_maturity)""",
+            where=self._receivable_where(window),
+            today=window.today,
         )
 
     def _source_cost(self, window):
@@ -154,6 +206,13 @@ class CrmCustomerMetrics(models.Model):
         )
 
     def _source_orders(self, window):
+        # as of a past day: the orders confirmed now and dated by the end of it, confirming
+        # an order dates it; an order confirmed then and cancelled since is missed
+        until = (
+            SQL("AND so.date_order < %s", window.today + timedelta(days=1))
+            if window.as_of
+            else SQL()
+        )
         return SQL(
             """
                 SELECT p.commercial_partner_id AS partner_id,
@@ -163,7 +222,9 @@ class CrmCustomerMetrics(models.Model):
                  WHERE p.commercial_partner_id = ANY(%(ids)s)
                    AND so.company_id = %(company)s
                    AND so.state = 'sale'
+                   %(until)s
               GROUP BY p.commercial_partner_id
             """,
+            until=until,
             **window._asdict(),
         )

@@ -119,9 +119,10 @@ class CrmCustomerWallet(models.Model):
         return self._shares(partner_ids, today)[0]
 
     @api.model
-    def _shares(self, partner_ids, today):
+    def _shares(self, partner_ids, today, as_of=False):
         """Shares of the latest period covering today (else the latest ended one) and of the
-        period before it, per partner id, in this company."""
+        period before it, per partner id, in this company. ``as_of``: today is a past day,
+        our sales count up to it (the periods themselves are read as they are now)."""
         self.flush_model()
         company = self.env.company.id
         rows = self.env.execute_query(
@@ -141,7 +142,10 @@ class CrmCustomerWallet(models.Model):
             )
         )
         sales = self._sales_in_periods(
-            [(wid, pid, start, end, company) for wid, pid, start, end, _t in rows]
+            [
+                (wid, pid, start, min(end, today) if as_of else end, company)
+                for wid, pid, start, end, _t in rows
+            ]
         )
         current, previous = {}, {}
         for wid, pid, _start, _end, total in rows:

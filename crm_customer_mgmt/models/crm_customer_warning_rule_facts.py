@@ -21,6 +21,11 @@ def _days(since, today):
     return (today - since).days if since else None
 
 
+def _until(name, until, operator="<="):
+    """The domain condition bounding ``name`` by ``until``, none without it."""
+    return [(name, operator, until)] if until else []
+
+
 class CrmCustomerWarningRule(models.Model):
     """The facts the warning metrics read, per customer: every measure of the metrics table
     under its own name, and what the rules derive from the measures, the wallet, the
@@ -43,28 +48,38 @@ class CrmCustomerWarningRule(models.Model):
     def _warning_facts_batch(self, partners, period_days, today):
         ids = partners.ids
         since = today - timedelta(days=period_days)
-        measures = self.env["crm.customer.metrics"]._measure_values(ids)
-        shares, previous = self.env["crm.customer.wallet"]._shares(ids, today)
-        history = {
-            "stage_fell": self._stage_falls(ids, since),
-            "grade_change": self._grade_downgrades(ids, since),
-            "key_contact_changes": self._key_contact_changes(ids, since),
-        }
+        return self._facts_assemble(
+            partners._odoo_signals(SIGNALS),
+            self.env["crm.customer.metrics"]._measure_values(ids),
+            self.env["crm.customer.wallet"]._shares(ids, today),
+            {
+                "stage_fell": self._stage_falls(ids, since),
+                "grade_change": self._grade_downgrades(ids, since),
+                "key_contact_changes": self._key_contact_changes(ids, since),
+            },
+            today,
+        )
+
+    @api.model
+    def _facts_assemble(self, signals, measures, shares, history, today):
+        """The facts of each customer of ``signals`` (partner id -> Odoo's fields) from its
+        measures, its (current, previous) wallet shares and its history."""
         jan1 = today.replace(month=1, day=1)
         elapsed = ((today - jan1).days + 1) / ((jan1.replace(year=jan1.year + 1) - jan1).days)
+        current, previous = shares
         return {
             pid: {
                 **measures[pid],
                 **self._facts_of_measures(measures[pid]),
                 **self._facts_of_signals(signal, measures[pid], today),
-                "share": shares.get(pid),
+                "share": current.get(pid),
                 "share_prev": previous.get(pid),
                 "stage_fell": history["stage_fell"].get(pid, False),
                 "grade_change": history["grade_change"].get(pid, False),
                 "key_contact_changes": history["key_contact_changes"].get(pid, []),
                 "year_elapsed": elapsed,
             }
-            for pid, signal in partners._odoo_signals(SIGNALS).items()
+            for pid, signal in signals.items()
         }
 
     @api.model
@@ -98,13 +113,15 @@ class CrmCustomerWarningRule(models.Model):
             "annual_target": signal["annual_sales_target"],
         }
 
-    def _stage_falls(self, partner_ids, since):
+    def _stage_falls(self, partner_ids, since, until=None):
+        """The stage each customer last fell back to since ``since`` (up to ``until``)."""
         falls = self.env["crm.customer.stage.history"].search(
             [
                 ("partner_id", "in", partner_ids),
                 ("company_id", "=", self.env.company.id),
                 ("change", "=", "fell"),
                 ("date", ">=", since),
+                *_until("date", until),
             ],
             order="date desc, id desc",
         )
@@ -113,12 +130,14 @@ class CrmCustomerWarningRule(models.Model):
             result.setdefault(fall.partner_id.id, fall.stage_to_id.name)
         return result
 
-    def _grade_downgrades(self, partner_ids, since):
+    def _grade_downgrades(self, partner_ids, since, until=None):
+        """Each customer's last credit grade downgrade since ``since`` (up to ``until``)."""
         changes = self.env["crm.credit.grade.history"].search(
             [
                 ("partner_id", "in", partner_ids),
                 ("company_id", "=", self.env.company.id),
                 ("date", ">=", since),
+                *_until("date", until),
                 ("grade_from_id", "!=", False),
             ],
             order="date desc, id desc",
@@ -132,8 +151,11 @@ class CrmCustomerWarningRule(models.Model):
                 )
         return result
 
-    def _key_contact_changes(self, partner_ids, since):
-        """Decision makers who left (archived) or joined an older customer since ``since``."""
+    def _key_contact_changes(self, partner_ids, since, until=None):
+        """Decision makers who left (archived) or joined an older customer since ``since``;
+        up to ``until``, as things stood at the end of that day: a contact archived later
+        was still there (archiving dated by the contact's last change), one created later
+        was not yet."""
         contacts = (
             self.env["res.partner"]
             .with_context(active_test=False)
@@ -146,14 +168,15 @@ class CrmCustomerWarningRule(models.Model):
                     "&",
                     ("active", "=", False),
                     ("write_date", ">=", since),
+                    *_until("create_date", until and until + timedelta(days=1), "<"),
                 ]
             )
         )
         result = {}
         for contact in contacts:
-            if not contact.active:
+            if not contact.active and not (until and contact.write_date.date() > until):
                 words = self.env._("%s left", contact.name)
-            elif contact.parent_id.create_date.date() < since:
+            elif contact.create_date.date() >= since > contact.parent_id.create_date.date():
                 words = self.env._("%s joined", contact.name)
             else:
                 continue  # a new customer's first contacts are no change

@@ -32,3 +32,4 @@ from . import test_warning_rule_conditions
 from . import test_warning_rule_history
 from . import test_warning_rule_migration
 from . import test_warning_rule_preview
+from . import test_metrics_as_of
