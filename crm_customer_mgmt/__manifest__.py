@@ -32,6 +32,7 @@
         "wizard/crm_customer_warning_acknowledge_views.xml",
         "views/crm_customer_warning_views.xml",
         "wizard/crm_customer_warning_preview_views.xml",
+        "wizard/crm_customer_warning_backtest_views.xml",
         "views/crm_customer_warning_rule_views.xml",
         "views/crm_customer_holiday_views.xml",
         "views/res_config_settings_views.xml",

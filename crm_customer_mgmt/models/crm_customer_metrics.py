@@ -112,9 +112,7 @@ class CrmCustomerMetrics(models.Model):
         no_months = json.dumps([0] * MONTHS)
         return [
             Measure("last_invoice_date", "inv", "inv.last_invoice_date"),
-            Measure(
-                "last_sale_order_date", "ord", "ord.last_sale_order_date", AS_OF_APPROXIMATE
-            ),
+            Measure("last_sale_order_date", "ord", "ord.last_sale_order_date", AS_OF_APPROXIMATE),
             Measure("invoice_count", "cnt", "COALESCE(cnt.n, 0)"),
             Measure("invoice_count_prev", "cnt", "COALESCE(cnt.n_prev, 0)"),
             Measure("sales", "inv", "COALESCE(inv.sales, 0)"),

@@ -33,3 +33,4 @@ from . import test_warning_rule_history
 from . import test_warning_rule_migration
 from . import test_warning_rule_preview
 from . import test_metrics_as_of
+from . import test_warning_rule_backtest

@@ -141,7 +141,8 @@ class TestMetricsAsOf(MetricsCase):
         as_of = self._as_of(self.customer, D2)
         self.assertEqual(as_of, self._stored(blank, D2))
         self.assertEqual(
-            (as_of["sales_12m"], as_of["open_receivable"], as_of["last_sale_order_date"]), (0, 0, None)
+            (as_of["sales_12m"], as_of["open_receivable"], as_of["last_sale_order_date"]),
+            (0, 0, None),
         )
         self.assertEqual((as_of["categories"], as_of["monthly_sales"]), ([], [0] * 6))
 
