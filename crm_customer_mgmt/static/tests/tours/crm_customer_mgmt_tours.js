@@ -238,14 +238,35 @@ registry.category("web_tour.tours").add("crm_customer_mgmt_supervisor_tour", {
             run: "click",
         },
         {
-            content: "the preview names the customer",
-            trigger: `.o_notification:contains(Customers matching now (1): ${CUSTOMER})`,
+            content: "the preview lists the customer, whom a run would warn",
+            trigger: `.o_field_widget[name='line_ids'] .o_data_row:contains(${CUSTOMER}):contains(Would open)`,
         },
+        { content: "and the cap", trigger: ".o_field_widget[name='max_new_warnings']:contains(200)" },
         {
-            content: "back to the rules",
-            trigger: ".o_breadcrumb a:contains(Warning Rules)",
+            content: "back to the rule",
+            trigger: ".o_breadcrumb a:contains(Tour review rule)",
             run: "click",
         },
+        {
+            content: "back-test it",
+            trigger: ".o_statusbar_buttons button[name='action_backtest']",
+            run: "click",
+        },
+        {
+            content: "over six month-ends",
+            trigger: ".modal .o_field_widget[name='months'] input",
+            run: "edit 6",
+        },
+        { content: "run the back-test", trigger: ".modal button[name='action_run']", run: "click" },
+        {
+            content: "the back-test shows as a graph, with today's figure",
+            trigger: ".o_graph_view .o_graph_canvas_container canvas",
+        },
+        {
+            content: "it says how far it got",
+            trigger: ".o_breadcrumb:contains(6 of 6 month-ends, 1 matching today)",
+        },
+        ...openAction("action-crm_customer_mgmt.action_crm_customer_warning_rule", "Warning Rules"),
         { content: "a new rule", trigger: ".o_list_button_add", run: "click" },
         {
             content: "name it",
@@ -282,9 +303,14 @@ registry.category("web_tour.tours").add("crm_customer_mgmt_supervisor_tour", {
         },
         {
             content: "the preview says the rule is inactive",
-            trigger: ".o_notification:contains(This rule is inactive)",
+            trigger: ".o_form_view .alert:contains(This rule is inactive)",
         },
-        { content: "and so does the form", trigger: ".ribbon:contains(Inactive)" },
+        {
+            content: "back to the new rule",
+            trigger: ".o_breadcrumb a:contains(Tour new rule)",
+            run: "click",
+        },
+        { content: "the form says so too", trigger: ".ribbon:contains(Inactive)" },
         ...openAction("customer-card-review", "Card Review"),
         { content: "the cards by owner", trigger: ".o_list_view .o_group_name:contains(Tour Rep Two)" },
         ...openAction("customer-warnings", "Warnings"),
