@@ -29,6 +29,11 @@ class CrmCustomerWarningPreview(models.TransientModel):
         " the rule.",
     )
 
+    @api.depends("rule_id")
+    def _compute_display_name(self):
+        for preview in self:
+            preview.display_name = self.env._("Preview of %s", preview.rule_id.name)
+
     @api.model
     def _make(self, rule, today):
         """The preview of ``rule`` as of ``today``: the same facts and verdicts as a run."""
