@@ -4,9 +4,10 @@ import logging
 from typing import NamedTuple
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..engine import stages as stage_engine
-from .tools import create_quiet_activities, insert_rows
+from .tools import create_quiet_activities, insert_rows, stored_values_sql
 
 _logger = logging.getLogger(__name__)
 
@@ -98,27 +99,42 @@ class ResPartner(models.Model):
         """A history line per move (``moves`` maps partners to a ``StageMove``), read from
         the partners before their stage changes; ``first`` placements, already written, have
         no stage before them."""
-        insert_rows(
-            self.env["crm.customer.stage.history"],
-            [
+        if not moves:
+            return
+        state = self.browse([partner.id for partner in moves])._stage_log_state()
+        rows = []
+        for partner, move in moves.items():
+            owner_id, stage_id, share, since = state[partner.id]
+            rows.append(
                 {
                     "partner_id": partner.id,
                     "company_id": self.env.company.id,
-                    "user_id": partner.card_owner_id.id or None,
-                    "stage_from_id": None if first else partner.customer_stage_id.id or None,
+                    "user_id": owner_id,
+                    "stage_from_id": None if first else stage_id,
                     "stage_to_id": move.stage.id,
                     "date": today,
-                    "share_of_wallet": partner.share_of_wallet,
+                    "share_of_wallet": share or 0.0,
                     "change": move.change,
                     "reason": move.reason,
-                    "duration_days": (today - partner.stage_date).days
-                    if partner.stage_date and not first
-                    else 0,
+                    "duration_days": (today - since).days if since and not first else 0,
                     "churn_reason_id": move.churn_reason.id if move.churn_reason else None,
                 }
-                for partner, move in moves.items()
-            ],
+            )
+        insert_rows(self.env["crm.customer.stage.history"], rows)
+
+    def _stage_log_state(self):
+        """Partner id -> (card owner, stage, share, in stage since), in this company, in one
+        query: through the ORM the company-dependent fields come a thousand at a time."""
+        names = ["card_owner_id", "customer_stage_id", "share_of_wallet", "stage_date"]
+        self.flush_model(names)
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id, %s FROM res_partner WHERE id = ANY(%s)",
+                stored_values_sql(self, "res_partner", names),
+                self.ids,
+            )
         )
+        return {row[0]: row[1:] for row in rows}
 
     def _move_stages(self, moves, today):
         """Move customers to new stages in bulk: history, stage fields, activities. The
