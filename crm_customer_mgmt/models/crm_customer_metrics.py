@@ -58,6 +58,8 @@ class Window(NamedTuple):
     year: object  # first day of the last 12 months
     jan1: object
     as_of: bool = False  # read as of ``today`` (a past day), not as records stand now
+    # relation read -> a back-test's copy of its customers' rows of it, read instead
+    copies: dict | None = None
 
 
 class CrmCustomerMetrics(models.Model):

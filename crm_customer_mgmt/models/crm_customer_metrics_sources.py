@@ -16,6 +16,15 @@ class CrmCustomerMetrics(models.Model):
 
     _inherit = "crm.customer.metrics"
 
+    def _window_sales(self, window):
+        """The sale lines the window reads: what counts as a sale, or the window's copy."""
+        return (window.copies or {}).get("sale_lines") or self._sale_lines()
+
+    @staticmethod
+    def _window_table(window, table):
+        """The table the window reads, or the window's copy of it."""
+        return (window.copies or {}).get(table) or SQL.identifier(table)
+
     def _source_sales(self, window):
         return SQL(
             """
@@ -36,7 +45,7 @@ class CrmCustomerMetrics(models.Model):
                    AND sale.date <= %(today)s
               GROUP BY sale.partner_id
             """,
-            sales=self._sale_lines(),
+            sales=self._window_sales(window),
             months=self._monthly_sums(window.today),
             **window._asdict(),
         )
@@ -69,7 +78,7 @@ class CrmCustomerMetrics(models.Model):
                            AND sale.date BETWEEN %(prev)s AND %(today)s) invoices
               GROUP BY partner_id
             """,
-            sales=self._sale_lines(),
+            sales=self._window_sales(window),
             **window._asdict(),
         )
 
@@ -93,7 +102,7 @@ class CrmCustomerMetrics(models.Model):
                            AND pt.categ_id IS NOT NULL) bought
               GROUP BY partner_id
             """,
-            sales=self._sale_lines(),
+            sales=self._window_sales(window),
             **window._asdict(),
         )
 
@@ -104,8 +113,8 @@ class CrmCustomerMetrics(models.Model):
                 SELECT aml.partner_id,
                        SUM(apr.amount * (apr.max_date - aml.date_maturity))
                            / NULLIF(SUM(apr.amount), 0) AS late_days
-                  FROM account_partial_reconcile apr
-                  JOIN account_move_line aml ON aml.id = apr.debit_move_id
+                  FROM %(partials)s apr
+                  JOIN %(items)s aml ON aml.id = apr.debit_move_id
                   JOIN account_move am ON am.id = aml.move_id
                  WHERE aml.partner_id = ANY(%(ids)s)
                    AND aml.company_id = %(company)s
@@ -113,6 +122,8 @@ class CrmCustomerMetrics(models.Model):
                    AND apr.max_date BETWEEN %(year)s AND %(today)s
               GROUP BY aml.partner_id
             """,
+            items=self._window_table(window, "account_move_line"),
+            partials=self._window_table(window, "account_partial_reconcile"),
             **window._asdict(),
         )
 
@@ -148,10 +159,11 @@ class CrmCustomerMetrics(models.Model):
         """The customers' receivable journal items open now, with what is left on each."""
         return SQL(
             """(SELECT aml.partner_id, aml.date_maturity, aml.amount_residual
-                  FROM account_move_line aml
+                  FROM %(items)s aml
                   JOIN account_account acc ON acc.id = aml.account_id
                  WHERE %(where)s
                    AND NOT aml.reconciled)""",
+            items=self._window_table(window, "account_move_line"),
             where=self._receivable_where(window),
         )
 
@@ -165,26 +177,22 @@ class CrmCustomerMetrics(models.Model):
         either way (the unmatched payment would have offset them), and the oldest overdue
         days are those of what it left unpaid."""
         return SQL(
-            """(SELECT line.partner_id, line.date_maturity, SUM(line.amount) AS amount_residual
-                  FROM (SELECT aml.id, aml.partner_id, aml.date_maturity,
-                               aml.amount_residual AS amount
-                          FROM account_move_line aml
-                          JOIN account_account acc ON acc.id = aml.account_id
-                         WHERE %(where)s
-                           AND NOT aml.reconciled
-                           AND aml.date <= %(today)s
-                     UNION ALL
-                        SELECT aml.id, aml.partner_id, aml.date_maturity, side.amount
-                          FROM account_partial_reconcile apr
+            """(SELECT aml.partner_id, aml.date_maturity,
+                       aml.amount_residual + COALESCE(later.amount, 0) AS amount_residual
+                  FROM %(items)s aml
+                  JOIN account_account acc ON acc.id = aml.account_id
+             LEFT JOIN (SELECT side.line_id, SUM(side.amount) AS amount
+                          FROM %(partials)s apr
                     CROSS JOIN LATERAL (VALUES (apr.debit_move_id, apr.amount),
                                                (apr.credit_move_id, -apr.amount))
                                        AS side(line_id, amount)
-                          JOIN account_move_line aml ON aml.id = side.line_id
-                          JOIN account_account acc ON acc.id = aml.account_id
                          WHERE apr.max_date > %(today)s
-                           AND %(where)s
-                           AND aml.date <= %(today)s) line
-              GROUP BY line.id, line.partner_id, line.date_maturity)""",
+                      GROUP BY side.line_id) later ON later.line_id = aml.id
+                 WHERE %(where)s
+                   AND aml.date <= %(today)s
+                   AND (NOT aml.reconciled OR later.line_id IS NOT NULL))""",
+            items=self._window_table(window, "account_move_line"),
+            partials=self._window_table(window, "account_partial_reconcile"),
             where=self._receivable_where(window),
             today=window.today,
         )
@@ -193,7 +201,7 @@ class CrmCustomerMetrics(models.Model):
         return SQL(
             """
                 SELECT aml.partner_id, SUM(aml.balance) AS cost_to_serve
-                  FROM account_move_line aml
+                  FROM %(items)s aml
                   JOIN account_account acc ON acc.id = aml.account_id
                  WHERE aml.partner_id = ANY(%(ids)s)
                    AND aml.company_id = %(company)s
@@ -202,6 +210,7 @@ class CrmCustomerMetrics(models.Model):
                    AND aml.date BETWEEN %(cur)s AND %(today)s
               GROUP BY aml.partner_id
             """,
+            items=self._window_table(window, "account_move_line"),
             **window._asdict(),
         )
 
