@@ -46,22 +46,25 @@ class CrmCustomerWarningRule(models.Model):
     @api.model
     def _warning_facts_as_of(self, partners, period_days, day):
         """Customer id -> the facts the warning metrics read, as of the end of ``day``."""
-        return next(self._warning_facts_as_of_days(partners, period_days, [day]))[1]
+        return dict(self._warning_facts_as_of_days(partners, period_days, [day]))[day]
 
     @api.model
     def _warning_facts_as_of_days(self, partners, period_days, days):
         """Yields ``(day, facts)`` for each of ``days`` in turn, so that a caller can show
-        its progress: one measuring statement per day for all the customers, the signals
-        read as they are now fetched once."""
+        its progress: one measuring statement per day for all the customers (see
+        ``crm.customer.metrics._measure_as_of_days()``), the signals read as they are now
+        fetched once."""
         now = self._signals_now(partners)
-        for day in days:
-            measures = self.env["crm.customer.metrics"]._measure_as_of(partners.ids, day)
+        Metrics = self.env["crm.customer.metrics"]
+        for window, measures in Metrics._measure_as_of_days(partners.ids, days):
             facts = {}
             for start in range(0, len(partners), BATCH_SIZE):
                 ids = partners[start : start + BATCH_SIZE].ids
-                facts.update(self._warning_facts_as_of_batch(ids, period_days, day, now, measures))
+                facts.update(
+                    self._warning_facts_as_of_batch(ids, period_days, window.today, now, measures)
+                )
                 self.env.invalidate_all()
-            yield day, facts
+            yield window.today, facts
 
     def _signals_now(self, partners):
         """Partner id -> the signals read as they are now (tracked ones included: their
