@@ -6,6 +6,9 @@ loads N customers and M posted invoice lines spread over two years with raw SQL,
 prints its speed, the Python process's peak memory and its ratio to the floor, one plain
 SQL ``GROUP BY partner`` over the same lines.
 
+Then it times the warning rules, and a back-test's reading of the ledger: the measures and
+warning facts of up to 20,000 customers as of each of the last 12 month-ends.
+
 Pass 1 places every customer in its first stage (bulk); the next passes are nightly runs
 over the same data. Each pass gets a fresh cursor and has the pass's cursor parameter reset,
 as the cron would find it on a new day.
@@ -26,6 +29,9 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
 
 CURSOR_PARAM = "crm_customer_mgmt.metrics_cursor"
 TARGET_SECONDS = 60.0
@@ -991,6 +997,77 @@ def run_rules(registry):
     print(f"  {verdict(seconds <= RULES_TARGET_SECONDS)}  at most {RULES_TARGET_SECONDS} s")
 
 
+BACKTEST_CUSTOMERS = 20_000  # the back-test's target: 12 month-ends of this many customers
+BACKTEST_MONTHS = 12
+BACKTEST_TARGET_SECONDS = 60
+BACKTEST_PERIOD_DAYS = 90
+# what the back-test calls, timed; its entry points are generators, timed by their caller
+BACKTEST_ENTRIES = [
+    ("crm.customer.warning.rule", "_warning_facts_as_of_days"),
+    ("crm.customer.metrics", "_measure_as_of_days"),
+]
+BACKTEST_STEPS = [
+    ("crm.customer.warning.rule", "_signals_now", "  _signals_now (partner fields, once)"),
+    ("crm.customer.metrics", "_as_of_copies", "  _as_of_copies (the customers' ledger, once)"),
+    ("crm.customer.metrics", "_measure_into_temporary_table", "  measuring (one statement a day)"),
+    ("crm.customer.metrics", "_measure_as_of_rows", "  _measure_as_of_rows (read them)"),
+    ("crm.customer.warning.rule", "_warning_facts_as_of_batch", "  _warning_facts_as_of_batch"),
+    ("crm.customer.warning.rule", "_tracked_as_of", "    _tracked_as_of (tracking values)"),
+    ("crm.customer.wallet", "_shares", "    crm.customer.wallet._shares"),
+    ("crm.customer.warning.rule", "_facts_assemble", "    _facts_assemble (per customer)"),
+]
+
+
+def month_ends(today, months):
+    """The last day of each of the ``months`` full months before today, oldest first."""
+    first = today.replace(day=1)
+    return [first - relativedelta(months=n - 1) - timedelta(days=1) for n in range(months, 0, -1)]
+
+
+def run_backtest(registry):
+    """Times the measures and warning facts of the first BACKTEST_CUSTOMERS customers as of
+    each of the last BACKTEST_MONTHS month-ends, as a rule's back-test reads them."""
+    from odoo import fields
+
+    for model, method, lbl in BACKTEST_STEPS:
+        instrument(registry, model, method, lbl)
+    STATS.clear()
+    thread = threading.current_thread()
+    with registry.cursor() as cr:
+        env = new_env(cr)
+        today = fields.Date.context_today(env["crm.customer.metrics"])
+        days = month_ends(today, BACKTEST_MONTHS)
+        customers = env["res.partner"].search(
+            env["crm.customer.metrics"]._customer_domain(), order="id", limit=BACKTEST_CUSTOMERS
+        )
+        cr.commit()
+        thread.query_count, thread.query_time = 0, 0.0
+        overdue = []
+        started = time.perf_counter()
+        for day, facts in env["crm.customer.warning.rule"]._warning_facts_as_of_days(
+            customers, BACKTEST_PERIOD_DAYS, days
+        ):
+            overdue.append(sum(1 for fact in facts.values() if fact["overdue_days"] >= 30))
+            say(f"back-test: {day} done at {time.perf_counter() - started:.1f} s")
+        seconds = time.perf_counter() - started
+        cr.rollback()
+    print()
+    print(
+        f"back-test: facts of {len(customers):,} customers as of {len(days)} month-ends"
+        f" ({days[0]} to {days[-1]}) in {seconds:.1f} s, SQL {thread.query_time:.1f} s,"
+        f" {thread.query_count:,} queries; peak RSS {peak_rss_mb():,.0f} MB"
+    )
+    print(f"  customers 30+ days overdue at each month-end: {', '.join(map(str, overdue))}")
+    for _model, _method, lbl in BACKTEST_STEPS:
+        calls, step_seconds, sql, queries = STATS.get(lbl, [0, 0.0, 0.0, 0])
+        print(f"  {lbl:<48}{calls:>7,} calls{step_seconds:>9.2f} s{sql:>8.2f} s SQL{queries:>8,}")
+    scaled = "" if len(customers) >= BACKTEST_CUSTOMERS else f" (for {BACKTEST_CUSTOMERS:,})"
+    print(
+        f"  {verdict(seconds <= BACKTEST_TARGET_SECONDS)}  at most {BACKTEST_TARGET_SECONDS} s"
+        + scaled
+    )
+
+
 # Report ---------------------------------------------------------------------------------
 
 
@@ -1124,7 +1201,8 @@ def label(result):
 def main():
     args = parse_args()
     registry = start_odoo(args)
-    check_steps(registry, STEPS)  # before the minutes of loading data
+    # before the minutes of loading data
+    check_steps(registry, [*STEPS, *BACKTEST_ENTRIES, *BACKTEST_STEPS])
     from odoo import fields
 
     with registry.cursor() as cr:
@@ -1153,6 +1231,7 @@ def main():
         say(f"pass {number}: {passes[-1]['seconds']:.1f} s, peak RSS {passes[-1]['peak']:,.0f} MB")
     report(args, loaded, floor, passes)
     run_rules(registry)
+    run_backtest(registry)
 
 
 if __name__ == "__main__":
