@@ -50,7 +50,7 @@ class Measure(NamedTuple):
 class Window(NamedTuple):
     """What the measuring SQL is about: customers, company and the dates of the periods."""
 
-    ids: list
+    ids: list  # customer ids (a back-test passes them as one SQL array literal)
     company: int
     today: object
     cur: object  # first day of the current period
@@ -58,7 +58,8 @@ class Window(NamedTuple):
     year: object  # first day of the last 12 months
     jan1: object
     as_of: bool = False  # read as of ``today`` (a past day), not as records stand now
-    # relation read -> a back-test's copy of its customers' rows of it, read instead
+    # relation -> a back-test's copy of its customers' rows of it, which the sources read
+    # instead (see _window_table() and _window_sales())
     copies: dict | None = None
 
 
