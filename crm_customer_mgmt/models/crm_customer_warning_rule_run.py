@@ -231,7 +231,7 @@ class CrmCustomerWarningRule(models.Model):
         ]
         if len(lines) == 1 and met:  # as rules of one condition always said it
             condition, reading = met[0]
-            return translate(
+            return rule.env._(
                 "%(rule)s: %(words)s (threshold %(operator)s %(threshold)s)",
                 rule=rule.name,
                 words=reading.words(translate),
@@ -241,7 +241,7 @@ class CrmCustomerWarningRule(models.Model):
         conditions = "; ".join(
             condition.with_env(rule.env)._words(reading) for condition, reading in met
         )
-        return translate("%(rule)s: %(conditions)s", rule=rule.name, conditions=conditions)
+        return rule.env._("%(rule)s: %(conditions)s", rule=rule.name, conditions=conditions)
 
     def _snapshot(self, verdict, lang=None):
         """The conditions and what they measured, as a warning keeps them when it opens."""
