@@ -4,13 +4,12 @@ import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL
 
 from ..engine import stages as stage_engine
 from .res_partner import USER_GROUP
 from .res_partner_stage import StageMove
 from .settings import INTERRUPT_DAYS, get_setting
-from .tools import stored_values_sql, update_rows
+from .tools import update_rows
 
 _logger = logging.getLogger(__name__)
 
@@ -250,22 +249,15 @@ class ResPartner(models.Model):
 
     def _stage_state(self):
         """Stage columns per partner id, read at once: (stage, since, manual, band, proposed)."""
-        names = [
-            "customer_stage_id",
-            "stage_date",
-            "stage_manual",
-            "stage_manual_band_id",
-            "stage_proposed_id",
-        ]
-        self.flush_model(names)
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT id, %s FROM res_partner WHERE id = ANY(%s)",
-                stored_values_sql(self, "res_partner", names),
-                self.ids,
-            )
+        return self._stored_values(
+            [
+                "customer_stage_id",
+                "stage_date",
+                "stage_manual",
+                "stage_manual_band_id",
+                "stage_proposed_id",
+            ]
         )
-        return {row[0]: row[1:] for row in rows}
 
     def _write_changed(self, values):
         """Bulk UPDATE of the pass's stored columns, only on rows whose values differ; no ORM

@@ -41,16 +41,19 @@ class ResPartner(models.Model):
             first=True,
         )
         moves, proposals = {}, {}
+        state = self.browse([partner.id for partner in decisions])._stored_values(
+            ["customer_stage_id", "stage_proposed_id", "share_of_wallet", "last_order_date"]
+        )
         for partner, decision in decisions.items():  # only those that change something
-            stage = Stage.browse(decision.stage_id)
-            if stage != partner.customer_stage_id:
+            stage_id, proposed_id, share, last = state[partner.id]
+            if decision.stage_id != stage_id:
                 moves[partner] = StageMove(
-                    stage,
+                    Stage.browse(decision.stage_id),
                     decision.reason,
-                    partner._decision_reason(decision, Stage),
+                    partner._decision_reason(decision, Stage, share or 0.0, last, today),
                     band=Stage.browse(decision.band_id),
                 )
-            if (decision.proposed_id or False) != partner.stage_proposed_id.id:
+            if (decision.proposed_id or None) != proposed_id:
                 proposals[partner] = Stage.browse(decision.proposed_id)
         try:
             with self.env.cr.savepoint():
@@ -69,8 +72,9 @@ class ResPartner(models.Model):
             except Exception:
                 _logger.exception("Stage change of customer %s skipped.", partner.id)
 
-    def _decision_reason(self, decision, Stage):
-        share = f"{self.share_of_wallet:.1f}"
+    def _decision_reason(self, decision, Stage, share, last_order, today):
+        """Why the stage moves, from the share and the last order the pass just wrote."""
+        share = f"{share:.1f}"
         band = Stage.browse(decision.band_id).name
         if decision.reason == stage_engine.ADVANCED:
             return self.env._(
@@ -88,8 +92,8 @@ class ResPartner(models.Model):
         if decision.reason == stage_engine.INTERRUPTED:
             return self.env._(
                 "No invoice or confirmed order for %(days)s days (last: %(date)s).",
-                days=self.days_since_last_order,
-                date=self.last_order_date,
+                days=(today - last_order).days if last_order else 0,
+                date=last_order,
             )
         if decision.reason == stage_engine.RETURNED:
             return self.env._("Trading again after an interruption: the relationship starts over.")
@@ -101,7 +105,9 @@ class ResPartner(models.Model):
         no stage before them."""
         if not moves:
             return
-        state = self.browse([partner.id for partner in moves])._stage_log_state()
+        state = self.browse([partner.id for partner in moves])._stored_values(
+            ["card_owner_id", "customer_stage_id", "share_of_wallet", "stage_date"]
+        )
         rows = []
         for partner, move in moves.items():
             owner_id, stage_id, share, since = state[partner.id]
@@ -122,10 +128,10 @@ class ResPartner(models.Model):
             )
         insert_rows(self.env["crm.customer.stage.history"], rows)
 
-    def _stage_log_state(self):
-        """Partner id -> (card owner, stage, share, in stage since), in this company, in one
-        query: through the ORM the company-dependent fields come a thousand at a time."""
-        names = ["card_owner_id", "customer_stage_id", "share_of_wallet", "stage_date"]
+    def _stored_values(self, names):
+        """Partner id -> the stored values of ``names``, in this company, in one query:
+        through the ORM, the company-dependent fields come a thousand partners at a time,
+        all of them together."""
         self.flush_model(names)
         rows = self.env.execute_query(
             SQL(
