@@ -14,6 +14,8 @@ from . import test_engine_ranking
 from . import test_engine_stages
 from . import test_engine_warnings
 from . import test_engine_imports
+from . import test_engine_sale_policy
+from . import test_engine_scope
 from . import test_security_config
 from . import test_security_concurrency
 from . import test_card_forms

@@ -67,3 +67,17 @@ class TestEngineImports(BaseCase):
             ],
         )
         self.assertEqual(foreign_imports("from ..card import weighted_score", depth=2), [])
+
+
+@tagged("post_install", "-at_install")
+class TestOdooRunsEveryTest(BaseCase):
+    """odoo-bin --test-enable runs the test modules that tests/__init__.py imports; pytest
+    runs every test_*.py file. Both must run the same tests."""
+
+    def test_every_test_module_is_imported(self):
+        from odoo.addons.crm_customer_mgmt import tests
+
+        folder = Path(__file__).resolve().parent
+        modules = sorted(path.stem for path in folder.glob("test_*.py"))
+        self.assertIn("test_engine_imports", modules)
+        self.assertEqual([name for name in modules if not hasattr(tests, name)], [])
