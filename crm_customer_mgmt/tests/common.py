@@ -116,6 +116,31 @@ class MetricsCase(AccountTestInvoicingCommon):
         move.action_post()
         return move
 
+    @classmethod
+    def _invoice_lines(cls, partner, when, lines):
+        """A posted invoice of ``partner`` dated and due ``when``, one line per (product,
+        amount) of ``lines``, untaxed."""
+        move = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_date": when,
+                "invoice_date_due": when,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "price_unit": amount,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                    for product, amount in lines
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
     def _env_in(self, company):
         """The environment with ``company`` as the current company."""
         return self.env(context=dict(self.env.context, allowed_company_ids=company.ids))

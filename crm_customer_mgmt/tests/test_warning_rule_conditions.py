@@ -69,26 +69,7 @@ class DealerCase(MetricsCase):
         """One posted invoice a month from ``first_month`` on; each month's (product,
         amount) lines."""
         for offset, lines in enumerate(months):
-            when = date(2026, first_month + offset, 15)
-            move = cls.env["account.move"].create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": customer.id,
-                    "invoice_date": when,
-                    "invoice_date_due": when,
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "product_id": product.id,
-                                "price_unit": amount,
-                                "tax_ids": [Command.clear()],
-                            }
-                        )
-                        for product, amount in lines
-                    ],
-                }
-            )
-            move.action_post()
+            cls._invoice_lines(customer, date(2026, first_month + offset, 15), lines)
 
     def _run(self, rule=None):
         rule = rule or self.rule

@@ -57,10 +57,10 @@ class TestWarnings(MetricsCase):
 
     def test_the_declining_dealer(self):
         p = self.products
-        self._invoice_lines(date(2026, 2, 15), [(p[n], 500) for n in range(5)])
-        self._invoice_lines(date(2026, 3, 15), [(p[n], 400) for n in range(5)])
-        self._invoice_lines(date(2026, 4, 15), [(p[0], 800), (p[1], 800)])
-        self._invoice_lines(date(2026, 5, 15), [(p[0], 200), (p[1], 100)])
+        self._invoice_lines(self.customer, date(2026, 2, 15), [(p[n], 500) for n in range(5)])
+        self._invoice_lines(self.customer, date(2026, 3, 15), [(p[n], 400) for n in range(5)])
+        self._invoice_lines(self.customer, date(2026, 4, 15), [(p[0], 800), (p[1], 800)])
+        self._invoice_lines(self.customer, date(2026, 5, 15), [(p[0], 200), (p[1], 100)])
         rule = self._builtin("churn_decline")
         warnings = self._run(rule)
         self.assertEqual(warnings.partner_id, self.customer)
@@ -73,28 +73,6 @@ class TestWarnings(MetricsCase):
         activity = warnings.activity_ids.filtered(lambda a: a.summary == rule.name)
         self.assertFalse(self.customer.card_owner_id or self.customer.user_id)
         self.assertEqual(activity.user_id, self.env.ref("base.user_admin"), "unowned: Settings")
-
-    def _invoice_lines(self, when, lines):
-        move = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": self.customer.id,
-                "invoice_date": when,
-                "invoice_date_due": when,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "product_id": product.id,
-                            "price_unit": amount,
-                            "tax_ids": [Command.clear()],
-                        }
-                    )
-                    for product, amount in lines
-                ],
-            }
-        )
-        move.action_post()
-        return move
 
     def test_builtin_metrics_on_real_data(self):
         self._invoice(self.customer, date(2026, 3, 1), 1000)  # unpaid, 121 days overdue
