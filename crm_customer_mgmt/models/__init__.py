@@ -6,6 +6,9 @@ from . import crm_credit_grade_history
 from . import crm_customer_evaluation_criterion
 from . import crm_customer_evaluation
 from . import crm_customer_holiday
+from . import mail_activity_type
+from . import crm_customer_contact
+from . import crm_customer_contact_cadence
 from . import crm_customer_metrics
 from . import crm_customer_metrics_pass
 from . import crm_customer_metrics_sources
@@ -26,6 +29,7 @@ from . import res_partner_relationship
 from . import res_partner_stage
 from . import res_partner_credit
 from . import res_partner_warning
+from . import res_partner_contact
 from . import res_company
 from . import res_users
 from . import payment_transaction

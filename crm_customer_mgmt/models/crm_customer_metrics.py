@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..engine import ranking
+from .mail_activity_type import CONTACT_KINDS
 from .settings import ABC_A, ABC_B, PERIOD_DAYS, TIER_KEY, TIER_ORDINARY, TIER_VIP, get_setting
 
 MONTHS = 6  # full months of sales kept for the decline warnings
@@ -101,6 +102,13 @@ class CrmCustomerMetrics(models.Model):
         " rebates, promotion costs booked against the customer) in the current period.",
     )
 
+    last_contact_date = fields.Date(help="Last call, email or meeting with the customer.")
+    last_contact_kind = fields.Selection(CONTACT_KINDS)
+    contacts_phone = fields.Integer(string="Calls (period)")
+    contacts_email = fields.Integer(string="Emails (period)")
+    contacts_meeting = fields.Integer(string="Meetings (period)")
+    contacts_prev = fields.Integer(string="Contacts (previous period)")
+
     _partner_company_unique = models.Constraint(
         "UNIQUE(partner_id, company_id)", "A customer has one metrics row per company."
     )
@@ -131,6 +139,12 @@ class CrmCustomerMetrics(models.Model):
             Measure("sales_ytd", "inv", "COALESCE(inv.sales_ytd, 0)"),
             Measure("monthly_sales", "inv", f"COALESCE(inv.monthly_sales, '{no_months}'::jsonb)"),
             Measure("cost_to_serve", "cost", "COALESCE(cost.cost_to_serve, 0)"),
+            Measure("last_contact_date", "contact", "contact.last_contact_date"),
+            Measure("last_contact_kind", "contact", "contact.last_contact_kind"),
+            Measure("contacts_phone", "contact", "COALESCE(contact.phone, 0)"),
+            Measure("contacts_email", "contact", "COALESCE(contact.email, 0)"),
+            Measure("contacts_meeting", "contact", "COALESCE(contact.meeting, 0)"),
+            Measure("contacts_prev", "contact", "COALESCE(contact.previous, 0)"),
         ]
 
     @api.model
@@ -144,6 +158,7 @@ class CrmCustomerMetrics(models.Model):
             "recv": self._source_receivable(window),
             "cost": self._source_cost(window),
             "ord": self._source_orders(window),
+            "contact": self._source_contacts(window),
         }
 
     @api.model
@@ -185,6 +200,8 @@ class CrmCustomerMetrics(models.Model):
         self.env["account.move"].flush_model(["move_type", "state"])
         self.env["account.partial.reconcile"].flush_model()
         self.env["sale.order"].flush_model(["state", "date_order", "partner_id", "company_id"])
+        for model in ("mail.message", "mail.notification", "calendar.event", "calendar.attendee"):
+            self.env[model].flush_model()
         # the planner overestimates the joined aggregates; compiling them (JIT) costs more
         # than running them, and their sorts spill to disk with the default work_mem
         self.env.cr.execute("SET LOCAL jit = off")

@@ -162,6 +162,9 @@ class CrmCustomerMetrics(models.Model):
         else:
             abc = {partner.id: partner.abc_class for partner in partners}
         credit, grade_changes = partners._credit_changes(measured, today, abc)
-        partners._write_changed({pid: values[pid] | credit[pid] for pid in partners.ids})
+        contact = partners._contact_changes(measured, values, today)
+        partners._write_changed(
+            {pid: values[pid] | credit[pid] | contact[pid] for pid in partners.ids}
+        )
         partners._apply_decisions(first, decisions, today)
         partners._log_grade_changes(grade_changes, today)

@@ -7,6 +7,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import models
 from odoo.tools import SQL
 
+from ..engine.contacts import EMAIL, MEETING, PHONE
 from .crm_customer_metrics import MONTHS
 
 
@@ -236,4 +237,29 @@ class CrmCustomerMetrics(models.Model):
             """,
             until=until,
             **window._asdict(),
+        )
+
+    def _source_contacts(self, window):
+        """A contact counts once per day and kind: a meeting and the activity done for it, or
+        a thread of emails, are one contact."""
+        events = self.env["crm.customer.contact"]._contact_events(window.ids, None, window.today)
+        return SQL(
+            """
+                SELECT partner_id,
+                       MAX(date) AS last_contact_date,
+                       (ARRAY_AGG(kind ORDER BY date DESC, kind = %(meeting)s DESC,
+                                  kind = %(phone)s DESC))[1] AS last_contact_kind,
+                       COUNT(*) FILTER (WHERE kind = %(phone)s AND date >= %(cur)s) AS phone,
+                       COUNT(*) FILTER (WHERE kind = %(email)s AND date >= %(cur)s) AS email,
+                       COUNT(*) FILTER (WHERE kind = %(meeting)s AND date >= %(cur)s) AS meeting,
+                       COUNT(*) FILTER (WHERE date >= %(prev)s AND date < %(cur)s) AS previous
+                  FROM (SELECT DISTINCT partner_id, date, kind FROM (%(events)s) e) contacts
+              GROUP BY partner_id
+            """,
+            events=events,
+            phone=PHONE,
+            email=EMAIL,
+            meeting=MEETING,
+            cur=window.cur,
+            prev=window.prev,
         )

@@ -31,6 +31,12 @@ PASS_OWNED_FIELDS = frozenset(
         "credit_sales_quadrant",
         "credit_trust_set_by_id",
         "credit_trust_set_date",
+        "last_contact_date",
+        "last_contact_kind",
+        "contact_cadence_days",
+        "next_contact_date",
+        "contact_priority",
+        "contact_on_time",
     }
 )
 # Odoo's own fields that feed the credit grade: a rep cannot move his customer's grade

@@ -1,0 +1,161 @@
+from datetime import datetime, time, timedelta
+
+from odoo import api, models
+from odoo.tools import SQL
+
+from ..engine.contacts import EMAIL, MEETING
+
+# notifications whose email did not reach the customer
+FAILED_EMAIL = ("bounce", "exception", "canceled")
+
+
+class CrmCustomerContact(models.AbstractModel):
+    """What counts as a contact with a customer, read from the records Odoo already keeps:
+    done activities of a type mapped to a contact kind, meetings in the calendar with one of
+    the customer's people as attendee, and emails received from or sent to them. Each source
+    is one SQL select of rows ``(partner_id, date, kind, model, res_id, note, user_id)``:
+    the customer (commercial partner), the day, the kind, the record behind it, its note and
+    the user who made it. Another addon adds sources by extending ``_contact_sources()``."""
+
+    _name = "crm.customer.contact"
+    _description = "Customer Contacts"
+
+    @api.model
+    def _contact_sources(self, ids, date_from, date_to):
+        """Source name -> SQL of the done contacts of customers ``ids`` (an SQL array or a
+        list of ids) from ``date_from`` (None: since ever) to ``date_to`` included."""
+        moments = self._contact_moments(date_from, date_to)
+        return {
+            "activity": self._source_done_activities(ids, moments),
+            "meeting": self._source_meetings(ids, moments),
+            "email_in": self._source_emails_received(ids, moments),
+            "email_out": self._source_emails_sent(ids, moments),
+        }
+
+    @api.model
+    def _contact_events(self, ids, date_from, date_to):
+        """All the done contacts of customers ``ids`` between the dates, one row each."""
+        return SQL(" UNION ALL ").join(
+            SQL("(%s)", source) for source in self._contact_sources(ids, date_from, date_to).values()
+        )
+
+    @staticmethod
+    def _contact_moments(date_from, date_to):
+        """The SQL bounds of a timestamp between the two days (UTC)."""
+        start = datetime.combine(date_from, time.min) if date_from else datetime(1970, 1, 1)
+        return start, datetime.combine(date_to + timedelta(days=1), time.min)
+
+    def _source_done_activities(self, ids, moments):
+        return SQL(
+            """SELECT p.commercial_partner_id AS partner_id, msg.date::date AS date,
+                      mat.crm_contact_kind AS kind, 'mail.message' AS model, msg.id AS res_id,
+                      msg.body::text AS note, u.id AS user_id
+                 FROM mail_message msg
+                 JOIN mail_activity_type mat ON mat.id = msg.mail_activity_type_id
+                 JOIN res_partner p ON p.id = msg.res_id
+            LEFT JOIN res_users u ON u.partner_id = msg.author_id
+                WHERE msg.model = 'res.partner'
+                  AND mat.crm_contact_kind IS NOT NULL
+                  AND p.commercial_partner_id = ANY(%(ids)s)
+                  AND msg.date >= %(start)s AND msg.date < %(end)s""",
+            ids=ids,
+            start=moments[0],
+            end=moments[1],
+        )
+
+    def _source_meetings(self, ids, moments):
+        """Meetings held: those planned ahead are in ``_planned_contacts()``."""
+        return SQL(
+            """SELECT DISTINCT ON (p.commercial_partner_id, ev.id)
+                      p.commercial_partner_id AS partner_id, ev.start::date AS date,
+                      %(kind)s AS kind, 'calendar.event' AS model, ev.id AS res_id,
+                      ev.name AS note, ev.user_id AS user_id
+                 FROM calendar_event ev
+                 JOIN calendar_attendee att ON att.event_id = ev.id
+                 JOIN res_partner p ON p.id = att.partner_id
+                WHERE ev.active
+                  AND att.state != 'declined'
+                  AND p.commercial_partner_id = ANY(%(ids)s)
+                  AND ev.start >= %(start)s AND ev.start < LEAST(%(end)s, now() AT TIME ZONE 'UTC')""",
+            kind=MEETING,
+            ids=ids,
+            start=moments[0],
+            end=moments[1],
+        )
+
+    def _source_emails_received(self, ids, moments):
+        return SQL(
+            """SELECT p.commercial_partner_id AS partner_id, msg.date::date AS date,
+                      %(kind)s AS kind, 'mail.message' AS model, msg.id AS res_id,
+                      msg.subject::text AS note, NULL::integer AS user_id
+                 FROM mail_message msg
+                 JOIN res_partner p ON p.id = msg.author_id
+                WHERE msg.message_type = 'email'
+                  AND p.commercial_partner_id = ANY(%(ids)s)
+                  AND msg.date >= %(start)s AND msg.date < %(end)s""",
+            kind=EMAIL,
+            ids=ids,
+            start=moments[0],
+            end=moments[1],
+        )
+
+    def _source_emails_sent(self, ids, moments):
+        """Messages emailed to one of the customer's people (a notification by email that did
+        not fail), from any document's chatter."""
+        return SQL(
+            """SELECT DISTINCT ON (p.commercial_partner_id, msg.id)
+                      p.commercial_partner_id AS partner_id, msg.date::date AS date,
+                      %(kind)s AS kind, 'mail.message' AS model, msg.id AS res_id,
+                      msg.subject::text AS note, u.id AS user_id
+                 FROM mail_notification notif
+                 JOIN mail_message msg ON msg.id = notif.mail_message_id
+                 JOIN res_partner p ON p.id = notif.res_partner_id
+            LEFT JOIN res_users u ON u.partner_id = msg.author_id
+                WHERE notif.notification_type = 'email'
+                  AND notif.notification_status NOT IN %(failed)s
+                  AND p.commercial_partner_id = ANY(%(ids)s)
+                  AND msg.date >= %(start)s AND msg.date < %(end)s""",
+            kind=EMAIL,
+            failed=FAILED_EMAIL,
+            ids=ids,
+            start=moments[0],
+            end=moments[1],
+        )
+
+    @api.model
+    def _planned_contacts(self, ids, date_from, date_to):
+        """Contacts planned for customers ``ids`` between the dates, rows as the sources'
+        (``user_id`` who is to make it): pending activities of a contact type on the
+        customer or its people, and meetings ahead with one of them."""
+        start, end = self._contact_moments(date_from, date_to)
+        return SQL(
+            """(SELECT p.commercial_partner_id AS partner_id, act.date_deadline AS date,
+                       mat.crm_contact_kind AS kind, 'mail.activity' AS model, act.id AS res_id,
+                       COALESCE(act.summary, act.note::text) AS note, act.user_id AS user_id
+                  FROM mail_activity act
+                  JOIN mail_activity_type mat ON mat.id = act.activity_type_id
+                  JOIN res_partner p ON p.id = act.res_id
+                 WHERE act.res_model = 'res.partner'
+                   AND act.active
+                   AND mat.crm_contact_kind IS NOT NULL
+                   AND p.commercial_partner_id = ANY(%(ids)s)
+                   AND act.date_deadline BETWEEN %(date_from)s AND %(date_to)s)
+             UNION ALL
+               (SELECT DISTINCT ON (p.commercial_partner_id, ev.id)
+                       p.commercial_partner_id, ev.start::date, %(meeting)s,
+                       'calendar.event', ev.id, ev.name, ev.user_id
+                  FROM calendar_event ev
+                  JOIN calendar_attendee att ON att.event_id = ev.id
+                  JOIN res_partner p ON p.id = att.partner_id
+                 WHERE ev.active
+                   AND att.state != 'declined'
+                   AND p.commercial_partner_id = ANY(%(ids)s)
+                   AND ev.start >= GREATEST(%(start)s, now() AT TIME ZONE 'UTC')
+                   AND ev.start < %(end)s)""",
+            ids=ids,
+            date_from=date_from or start.date(),
+            date_to=date_to,
+            start=start,
+            end=end,
+            meeting=MEETING,
+        )
