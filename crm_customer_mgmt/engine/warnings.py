@@ -388,3 +388,41 @@ def cost_to_serve_pct(facts):
         _("cost to serve %(cost)s on sales %(sales)s (%(ratio)s%%)"),
         {"cost": _amount(cost), "sales": _amount(sales), "ratio": f"{ratio:.1f}"},
     )
+
+
+@metric("days_without_contact", _("Days without contact"), unit=DAYS)
+def days_without_contact(facts):
+    """Days since the last call, email or meeting; a customer never contacted is silent
+    beyond any threshold."""
+    days = facts["days_without_contact"]
+    if days is None:
+        return Reading(None, _("never contacted"), beyond=True)
+    return Reading(days, _("last contact %(days)s days ago"), {"days": days})
+
+
+@metric(
+    "contact_gap",
+    _("Contact gap vs cadence (days)"),
+    bounds=(-3650, 3650),
+    unit=DAYS,
+)
+def contact_gap(facts):
+    """Days past the customer's contact cadence since its last contact, or since it became
+    a customer when never contacted (negative while there is time left); not measured where
+    no cadence applies."""
+    cadence, days = facts["contact_cadence"], facts["days_without_contact"]
+    if not cadence:
+        return Reading(None, _("no contact cadence"))
+    if days is None:
+        gap = max(facts["days_known"] or 0, 0) - cadence
+        return Reading(
+            gap,
+            _("never contacted, cadence %(cadence)s days (%(gap)s days late)"),
+            {"cadence": cadence, "gap": gap},
+        )
+    gap = days - cadence
+    return Reading(
+        gap,
+        _("last contact %(days)s days ago, cadence %(cadence)s days (%(gap)s days late)"),
+        {"days": days, "cadence": cadence, "gap": gap},
+    )

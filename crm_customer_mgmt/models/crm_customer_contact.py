@@ -33,6 +33,20 @@ class CrmCustomerContact(models.AbstractModel):
         }
 
     @api.model
+    def _flush_sources(self):
+        """Flush what the sources read, before they run."""
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        for model in (
+            "mail.activity.type",
+            "mail.activity",
+            "mail.message",
+            "mail.notification",
+            "calendar.event",
+            "calendar.attendee",
+        ):
+            self.env[model].flush_model()
+
+    @api.model
     def _contact_events(self, ids, date_from, date_to):
         """All the done contacts of customers ``ids`` between the dates, one row each."""
         return SQL(" UNION ALL ").join(
@@ -112,6 +126,8 @@ class CrmCustomerContact(models.AbstractModel):
                  JOIN res_partner p ON p.id = notif.res_partner_id
             LEFT JOIN res_users u ON u.partner_id = msg.author_id
                 WHERE notif.notification_type = 'email'
+                  AND msg.message_type IN ('comment', 'email_outgoing')
+                  AND NOT COALESCE(msg.is_internal, FALSE)
                   AND notif.notification_status NOT IN %(failed)s
                   AND p.commercial_partner_id = ANY(%(ids)s)
                   AND msg.date >= %(start)s AND msg.date < %(end)s""",

@@ -200,8 +200,7 @@ class CrmCustomerMetrics(models.Model):
         self.env["account.move"].flush_model(["move_type", "state"])
         self.env["account.partial.reconcile"].flush_model()
         self.env["sale.order"].flush_model(["state", "date_order", "partner_id", "company_id"])
-        for model in ("mail.message", "mail.notification", "calendar.event", "calendar.attendee"):
-            self.env[model].flush_model()
+        self.env["crm.customer.contact"]._flush_sources()
         # the planner overestimates the joined aggregates; compiling them (JIT) costs more
         # than running them, and their sorts spill to disk with the default work_mem
         self.env.cr.execute("SET LOCAL jit = off")

@@ -14,6 +14,8 @@ SIGNALS = [
     "card_review_date",
     "card_completeness",
     "annual_sales_target",
+    "contact_cadence_days",
+    "create_date",
 ]
 
 
@@ -111,6 +113,9 @@ class CrmCustomerWarningRule(models.Model):
             "days_since_review": _days(signal["card_review_date"], today),
             "completeness": signal["card_completeness"],
             "annual_target": signal["annual_sales_target"],
+            "days_without_contact": _days(row["last_contact_date"], today),
+            "contact_cadence": signal["contact_cadence_days"] or None,
+            "days_known": _days(signal["create_date"] and signal["create_date"].date(), today),
         }
 
     def _stage_falls(self, partner_ids, since, until=None):

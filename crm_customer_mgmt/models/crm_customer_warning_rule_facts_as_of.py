@@ -16,7 +16,8 @@ TRACKED_SIGNALS = ("card_review_date", "annual_sales_target")
 UNKNOWN_SIGNALS = {"credit_to_invoice": 0.0}
 # from the measures as of the day, as the pass would have written it on the partner
 MEASURED_SIGNALS = ("last_order_date",)
-# any other signal has no history and is read as it is now: card_completeness, credit_limit
+# any other signal has no history and is read as it is now: card_completeness, credit_limit,
+# contact_cadence_days
 
 # the tracked value of a field type, from a row (datetime, float, integer, char)
 OLD_VALUES = {
