@@ -1,7 +1,7 @@
 {
     "name": "Customer Management",
     "summary": "Customer cards, relationship stages, credit grades and early warnings",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Sales/Sales",
     "license": "LGPL-3",
     "author": "crm_customer_mgmt developers",
@@ -50,6 +50,7 @@
         "demo/res_company_demo.xml",
         "demo/crm_customer_wallet_demo.xml",
         "demo/crm_customer_warning_rule_demo.xml",
+        "demo/crm_customer_contact_demo.xml",
     ],
     "assets": {
         "web.assets_tests": ["crm_customer_mgmt/static/tests/tours/*.js"],
