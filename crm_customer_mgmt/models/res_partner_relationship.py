@@ -70,6 +70,9 @@ class ResPartner(models.Model):
     customer_wallet_ids = fields.One2many(
         "crm.customer.wallet", "partner_id", string="Wallet Periods", groups=USER_GROUP
     )
+    customer_owner_history_ids = fields.One2many(
+        "crm.customer.owner.history", "partner_id", string="Owner History", groups=USER_GROUP
+    )
     last_order_date = fields.Date(
         string="Last Invoice or Order",
         company_dependent=True,

@@ -38,3 +38,4 @@ from . import test_metrics_as_of
 from . import test_warning_rule_backtest
 from . import test_contacts
 from . import test_engine_contacts
+from . import test_handover

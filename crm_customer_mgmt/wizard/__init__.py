@@ -4,3 +4,4 @@ from . import crm_customer_warning_preview
 from . import crm_customer_warning_preview_line
 from . import crm_customer_warning_backtest
 from . import crm_customer_warning_backtest_line
+from . import crm_customer_handover
