@@ -36,3 +36,4 @@ from . import test_warning_rule_migration
 from . import test_warning_rule_preview
 from . import test_metrics_as_of
 from . import test_warning_rule_backtest
+from . import test_contact_calendar
