@@ -3,7 +3,7 @@ from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
 from ..models import crm_customer_contact_calendar
 from ..models.tools import owned_writer
@@ -304,3 +304,41 @@ class TestContactCalendar(ContactCalendarCommon, TransactionCase):
             self._log_call(extra, self.rep, f"call {index}", self.past)
         five = count({"user_id": self.rep.id})
         self.assertLessEqual(five, one + 2)
+
+
+@tagged("post_install", "-at_install", "crm_customer_mgmt_tours")
+class TestContactCalendarBrowser(ContactCalendarCommon, HttpCase):
+    """The calendar in Chromium: the tour as a rep, and the JavaScript unit tests."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._make_customers(cls.env)
+        cls.customer.name = "Tour Calendar Customer"
+        # a call on the 10th of this month
+        cls._log_call(cls.customer, cls.rep, "Tour call", fields.Date.today().replace(day=10))
+
+    def test_contact_calendar_tour(self):
+        self.start_tour("/odoo", "crm_customer_contact_calendar_tour", login="cal_rep")
+
+    def test_contact_calendar_unit(self):
+        """Odoo's unit test runner, on static/tests/contact_calendar.test.js only; a failed
+        test fails this one."""
+        suite = hoot_id("@crm_customer_mgmt/contact_calendar")
+        self.browser_js(
+            f"/web/tests?headless&loglevel=2&preset=desktop&timeout=15000&id={suite}",
+            "",
+            "",
+            login="admin",
+            timeout=600,
+            success_signal="[HOOT] Test suite succeeded",
+            error_checker=lambda message: "[HOOT]" not in message,
+        )
+
+
+def hoot_id(name):
+    """The id Odoo's test runner gives a suite or test of that full name (as web's test_js)."""
+    value = 0
+    for char in name:
+        value = ((value << 5) - value + ord(char)) & 0xFFFFFFFF
+    return f"{value:08x}"
