@@ -39,6 +39,7 @@
         "views/crm_customer_warning_rule_views.xml",
         "views/crm_customer_holiday_views.xml",
         "views/crm_customer_contact_cadence_views.xml",
+        "views/crm_customer_contact_calendar_views.xml",
         "views/mail_activity_type_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_customer_mgmt_menus.xml",
@@ -55,6 +56,11 @@
         "demo/crm_customer_contact_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": ["crm_customer_mgmt/static/src/**/*"],
+        "web.assets_unit_tests": [
+            "crm_customer_mgmt/static/tests/**/*",
+            ("remove", "crm_customer_mgmt/static/tests/tours/**/*"),
+        ],
         "web.assets_tests": ["crm_customer_mgmt/static/tests/tours/*.js"],
     },
     "installable": True,

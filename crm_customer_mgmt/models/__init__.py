@@ -8,6 +8,7 @@ from . import crm_customer_evaluation
 from . import crm_customer_holiday
 from . import mail_activity_type
 from . import crm_customer_contact
+from . import crm_customer_contact_calendar
 from . import crm_customer_contact_cadence
 from . import crm_customer_metrics
 from . import crm_customer_metrics_pass

@@ -39,3 +39,4 @@ from . import test_warning_rule_backtest
 from . import test_contacts
 from . import test_engine_contacts
 from . import test_handover
+from . import test_contact_calendar
