@@ -50,7 +50,8 @@ class CrmCustomerContact(models.AbstractModel):
     def _contact_events(self, ids, date_from, date_to):
         """All the done contacts of customers ``ids`` between the dates, one row each."""
         return SQL(" UNION ALL ").join(
-            SQL("(%s)", source) for source in self._contact_sources(ids, date_from, date_to).values()
+            SQL("(%s)", source)
+            for source in self._contact_sources(ids, date_from, date_to).values()
         )
 
     @staticmethod
@@ -90,7 +91,8 @@ class CrmCustomerContact(models.AbstractModel):
                 WHERE ev.active
                   AND att.state != 'declined'
                   AND p.commercial_partner_id = ANY(%(ids)s)
-                  AND ev.start >= %(start)s AND ev.start < LEAST(%(end)s, now() AT TIME ZONE 'UTC')""",
+                  AND ev.start >= %(start)s
+                  AND ev.start < LEAST(%(end)s, now() AT TIME ZONE 'UTC')""",
             kind=MEETING,
             ids=ids,
             start=moments[0],

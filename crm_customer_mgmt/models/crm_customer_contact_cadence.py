@@ -70,7 +70,10 @@ class CrmCustomerContactCadence(models.Model):
         """The active cadences as the engine reads them."""
         return [
             contact_engine.Cadence(
-                cadence.id, cadence.interval_days, cadence.value_tier or None, cadence.stage_id.id or None
+                cadence.id,
+                cadence.interval_days,
+                cadence.value_tier or None,
+                cadence.stage_id.id or None,
             )
             for cadence in self.search([])
         ]

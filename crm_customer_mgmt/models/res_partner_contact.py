@@ -92,7 +92,9 @@ class ResPartner(models.Model):
         for partner in self:
             last = partner.last_contact_date
             partner.days_since_contact = (today - last).days if last else 0
-            partner.contact_days_late = contact_engine.days_late(partner.next_contact_date, today) or 0
+            partner.contact_days_late = (
+                contact_engine.days_late(partner.next_contact_date, today) or 0
+            )
 
     @api.depends_context("company")
     def _compute_contact_counts(self):
@@ -135,13 +137,18 @@ class ResPartner(models.Model):
         """Log a contact made: Odoo's activity dialog, on a call, to mark done with its note."""
         self.ensure_one()
         return self._contact_activity_action(
-            self.env._("Log a Contact"), "mail.mail_activity_data_call", fields.Date.context_today(self)
+            self.env._("Log a Contact"),
+            "mail.mail_activity_data_call",
+            fields.Date.context_today(self),
         )
 
     def action_schedule_contact(self):
         """Plan the next contact: Odoo's activity dialog on a call, due when the cadence says."""
         self.ensure_one()
-        due = max(self.next_contact_date or fields.Date.context_today(self), fields.Date.context_today(self))
+        due = max(
+            self.next_contact_date or fields.Date.context_today(self),
+            fields.Date.context_today(self),
+        )
         return self._contact_activity_action(
             self.env._("Schedule a Contact"), "mail.mail_activity_data_call", due
         )

@@ -1,5 +1,7 @@
+import ast
 from datetime import datetime, time, timedelta
 
+import psycopg2
 from freezegun import freeze_time
 
 from odoo import fields
@@ -97,7 +99,9 @@ class TestContacts(MetricsCase):
                 self.customer.ids, self.today, self.today + timedelta(days=7)
             )
         )
-        self.assertEqual([(row[1], row[2]) for row in planned], [(self.today + timedelta(days=3), "meeting")])
+        self.assertEqual(
+            [(row[1], row[2]) for row in planned], [(self.today + timedelta(days=3), "meeting")]
+        )
 
     def test_meeting_and_its_done_activity_count_once(self):
         self._meeting(2, hours=9)
@@ -111,14 +115,20 @@ class TestContacts(MetricsCase):
             )
         self.assertEqual(self._measured()["contacts_email"], 1)
         with freeze_time(datetime.combine(self.today - timedelta(days=1), time(8))):
-            sent = self.env["sale.order"].create({"partner_id": self.customer.id}).message_post(
-                body="Your quotation",
-                partner_ids=self.buyer.ids,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
+            sent = (
+                self.env["sale.order"]
+                .create({"partner_id": self.customer.id})
+                .message_post(
+                    body="Your quotation",
+                    partner_ids=self.buyer.ids,
+                    message_type="comment",
+                    subtype_xmlid="mail.mt_comment",
+                )
             )
         row = self._measured()
-        self.assertEqual((row["last_contact_date"], row["contacts_email"]), (self.today - timedelta(days=1), 2))
+        self.assertEqual(
+            (row["last_contact_date"], row["contacts_email"]), (self.today - timedelta(days=1), 2)
+        )
         sent.notification_ids.sudo().notification_status = "bounce"
         self.assertEqual(self._measured()["last_contact_date"], self.today - timedelta(days=6))
 
@@ -141,9 +151,13 @@ class TestContacts(MetricsCase):
         self.assertEqual(reading.value, 1)
         self.assertFalse(warning_engine.reading_holds(">=", reading, 30))
         self.assertTrue(
-            warning_engine.reading_holds(">=", warning_engine.read("days_without_contact", facts[silent.id]), 30)
+            warning_engine.reading_holds(
+                ">=", warning_engine.read("days_without_contact", facts[silent.id]), 30
+            )
         )
-        self.assertEqual(self.Metrics._measure_values(self.customer.ids)[self.customer.id]["contacts_phone"], 4)
+        self.assertEqual(
+            self.Metrics._measure_values(self.customer.ids)[self.customer.id]["contacts_phone"], 4
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -167,7 +181,9 @@ class TestContactCadence(MetricsCase):
         customer.user_id = user or self.rep
         owned_writer(customer).write({"value_tier": tier})
         if called_days_ago is not None:
-            with freeze_time(datetime.combine(self.today - timedelta(days=called_days_ago), time(9))):
+            with freeze_time(
+                datetime.combine(self.today - timedelta(days=called_days_ago), time(9))
+            ):
                 self.env["mail.activity"].create(
                     {
                         "res_model_id": self.env["ir.model"]._get_id("res.partner"),
@@ -192,7 +208,10 @@ class TestContactCadence(MetricsCase):
         owned_writer(customer).write({"customer_stage_id": self.stage.id})
         self._pass(customer, self.today)
         self.assertEqual(customer.contact_cadence_days, 20)
-        self.assertEqual((customer.next_contact_date, customer.contact_on_time), (self.today + timedelta(days=10), 100))
+        self.assertEqual(
+            (customer.next_contact_date, customer.contact_on_time),
+            (self.today + timedelta(days=10), 100),
+        )
 
     def test_no_cadence_no_due_date(self):
         customer = self._tiered("Key Co", "key", called_days_ago=100)
@@ -202,7 +221,9 @@ class TestContactCadence(MetricsCase):
     def test_never_contacted_is_due_a_cadence_after_it_became_a_customer(self):
         customer = self._tiered("New Co", "vip")
         self._pass(customer, self.today)
-        self.assertEqual(customer.next_contact_date, customer.create_date.date() + timedelta(days=7))
+        self.assertEqual(
+            customer.next_contact_date, customer.create_date.date() + timedelta(days=7)
+        )
 
     def test_contacts_due_lists_the_reps_late_customers_most_important_first(self):
         small_late = self._tiered("Small Late", "small", called_days_ago=120)
@@ -214,7 +235,7 @@ class TestContactCadence(MetricsCase):
         action = self.env.ref("crm_customer_mgmt.action_res_partner_contact_due")
         view = self.env.ref("crm_customer_mgmt.res_partner_view_list_contact_due")
         domain = [
-            *eval(action.domain),  # noqa: S307 - the action's own literal domain
+            *ast.literal_eval(action.domain),
             ("next_contact_date", "<=", self.today),
             ("user_id", "=", self.rep.id),
         ]
@@ -223,7 +244,10 @@ class TestContactCadence(MetricsCase):
         due = self.env["res.partner"].with_user(self.rep).search(domain, order=order)
         self.assertEqual(due.mapped("name"), ["Vip Later", "Vip Late", "Small Late"])
         # the rep's record rules keep another rep's customers out
-        self.assertNotIn(others, self.env["res.partner"].with_user(self.rep).search([("contact_cadence_days", ">", 0)]))
+        self.assertNotIn(
+            others,
+            self.env["res.partner"].with_user(self.rep).search([("contact_cadence_days", ">", 0)]),
+        )
         # the supervisors' share kept on time: one of four of the rep's customers
         groups = self.env["res.partner"]._read_group(
             [("id", "in", (small_late | vip_late | vip_later | on_time).ids)],
@@ -235,13 +259,15 @@ class TestContactCadence(MetricsCase):
     def test_cadence_validation_and_access(self):
         with self.assertRaisesRegex(ValidationError, "between 1 and 3650 days"):
             self.Cadence.create({"value_tier": "key", "interval_days": 0})
-        with self.assertRaises(Exception), self.cr.savepoint():
+        with self.assertRaises(psycopg2.errors.UniqueViolation), self.cr.savepoint():
             self.Cadence.create({"value_tier": "vip", "interval_days": 5})  # a second VIP one
         with self.assertRaises(AccessError):
             self.Cadence.with_user(self.rep).create({"value_tier": "key", "interval_days": 10})
         customer = self._tiered("Rpc Co", "vip")
         with self.assertRaises(AccessError):
-            customer.with_user(self.rep).write({"next_contact_date": self.today + timedelta(days=90)})
+            customer.with_user(self.rep).write(
+                {"next_contact_date": self.today + timedelta(days=90)}
+            )
         with self.assertRaises(AccessError):
             customer.with_user(self.rep).write({"last_contact_date": self.today})
 
@@ -250,11 +276,16 @@ class TestContactCadence(MetricsCase):
         action = customer.with_user(self.rep).action_log_contact()
         self.assertEqual(action["res_model"], "mail.activity")
         context = action["context"]
-        self.assertEqual((context["default_res_id"], context["default_activity_type_id"]), (customer.id, self.call.id))
+        self.assertEqual(
+            (context["default_res_id"], context["default_activity_type_id"]),
+            (customer.id, self.call.id),
+        )
         activity = self.env["mail.activity"].with_user(self.rep).with_context(**context).create({})
         activity.action_feedback(feedback="Met at the fair")
         self._pass(customer, self.today)
-        self.assertEqual((customer.last_contact_date, customer.last_contact_kind), (self.today, "phone"))
+        self.assertEqual(
+            (customer.last_contact_date, customer.last_contact_kind), (self.today, "phone")
+        )
 
     def test_contact_gap_metric(self):
         customer = self._tiered("Gap Co", "vip", called_days_ago=12)

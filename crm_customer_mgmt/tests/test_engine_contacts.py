@@ -39,7 +39,10 @@ class TestEngineContacts(BaseCase):
         self.assertFalse(contacts.on_time(date(2026, 3, 8), date(2026, 3, 9)))
 
     def test_priority_and_kind_shown(self):
-        self.assertEqual([contacts.priority(t) for t in ("vip", "key", "ordinary", "small", None)], [1, 2, 3, 4, 5])
+        self.assertEqual(
+            [contacts.priority(t) for t in ("vip", "key", "ordinary", "small", None)],
+            [1, 2, 3, 4, 5],
+        )
         self.assertEqual(contacts.first_kind(["email", "phone"]), "phone")
         self.assertEqual(contacts.first_kind(["email", "meeting", "phone"]), "meeting")
         self.assertIsNone(contacts.first_kind([]))
