@@ -65,7 +65,7 @@ class CrmCustomerHandover(models.TransientModel):
     user_to_id = fields.Many2one("res.users", string="To Rep", domain=[("share", "=", False)])
     user_to_ids = fields.Many2many("res.users", string="To Reps", domain=[("share", "=", False)])
     reason = fields.Text(required=True, help="Why the customers move; kept in their history.")
-    customer_count = fields.Integer(string="Customers", compute="_compute_preview")
+    customer_count = fields.Integer(string="Customers Moving", compute="_compute_preview")
     warning_count = fields.Integer(string="Live Warnings", compute="_compute_preview")
     activity_count = fields.Integer(string="Pending Activities", compute="_compute_preview")
     order_count = fields.Integer(string="Pending Orders", compute="_compute_preview")
