@@ -1,7 +1,8 @@
 """Times the nightly metrics pass of crm_customer_mgmt over a synthetic database.
 
 Run by scripts/bench.sh inside a database where the addon is installed without demo data:
-loads N customers and M posted invoice lines spread over two years with raw SQL, then runs
+loads N customers and M posted invoice lines spread over two years, and contact messages
+over the last year, with raw SQL, then runs
 ``crm.customer.metrics._cron_refresh()`` (the whole nightly pass) a number of times and
 prints its speed, the Python process's peak memory and its ratio to the floor, one plain
 SQL ``GROUP BY partner`` over the same lines.
@@ -64,6 +65,12 @@ def parse_args():
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--passes", type=int, default=2)
+    parser.add_argument(
+        "--messages",
+        type=int,
+        default=1_000_000,
+        help="contact messages: done calls, emails and meetings, and emails received",
+    )
     parser.add_argument(
         "--profile", action="store_true", help="also list the slowest SQL statements of each pass"
     )
@@ -423,7 +430,7 @@ def restore_indexes(cr, indexes):
 BENCH_TABLES = ["account_move", "account_move_line", "account_partial_reconcile"]
 
 
-def load(env, customers, lines, today):
+def load(env, customers, lines, today, messages=0):
     """Customers, posted invoices, refunds and payments, wallet estimates; returns counts."""
     cr = env.cr
     fk_checks = "off"
@@ -793,12 +800,41 @@ def load(env, customers, lines, today):
     )
     wallets = cr.rowcount
     say(f"  {wallets:,} wallet estimates in {time.perf_counter() - started:.1f} s")
+
+    # Contacts over the last year, spread over the customers: nine in ten done activities
+    # of the types counted as T, E and M in their chatters, one in ten an email received.
+    started = time.perf_counter()
+    cr.execute(
+        "SELECT ARRAY_AGG(id ORDER BY id) FROM mail_activity_type"
+        " WHERE crm_contact_kind IS NOT NULL"
+    )
+    params["kinds"] = cr.fetchone()[0]
+    params["X"] = messages
+    cr.execute(
+        """
+        INSERT INTO mail_message (model, res_id, message_type, mail_activity_type_id, author_id,
+                                  body, date, create_uid, write_uid, create_date, write_date)
+        SELECT 'res.partner', p.id,
+               CASE WHEN p.email THEN 'email' ELSE 'notification' END,
+               CASE WHEN NOT p.email
+                    THEN (%(kinds)s::int[])[1 + m %% cardinality(%(kinds)s::int[])] END,
+               CASE WHEN p.email THEN p.id END,
+               '<p>bench contact</p>', p.day + time '09:00', 1, 1, p.day, p.day
+          FROM (SELECT m, %(p0)s + 1 + (m::bigint * 7919) %% %(N)s AS id, m %% 10 = 0 AS email,
+                       %(today)s::date - ((m::bigint * 31) %% 365)::int AS day
+                  FROM generate_series(0, %(X)s - 1) m) p
+        """,
+        params,
+    )
+    contacts = cr.rowcount
+    say(f"  {contacts:,} contact messages in {time.perf_counter() - started:.1f} s")
     cr.execute("SELECT COUNT(*) FROM account_move_line")
     all_lines = cr.fetchone()[0]
     return {
         "moves": moves,
         "payments": payments,
         "wallets": wallets,
+        "contacts": contacts,
         "journal": journal.code,
         "journal_id": journal.id,
         "all_lines": all_lines,
@@ -1089,6 +1125,8 @@ def report(args, loaded, floor, passes):
         f" refunds over {DAYS} days (journal {loaded['journal']}), each with its receivable"
         f" line; {loaded['payments']:,} payments (2 lines and a reconciliation each);"
         f" {loaded['all_lines']:,} journal items in all; {loaded['wallets']:,} wallet estimates;"
+        f" {loaded['contacts']:,} contact messages (done calls, emails, meetings; emails"
+        " received) over a year;"
         f" {loaded['reps']} sales reps own nine customers in ten"
     )
     print(
@@ -1210,7 +1248,7 @@ def main():
         today = fields.Date.context_today(env["crm.customer.metrics"])
         say(f"loading {args.customers:,} customers and {args.lines:,} invoice lines (SQL)")
         started = time.perf_counter()
-        loaded = load(env, args.customers, args.lines, today)
+        loaded = load(env, args.customers, args.lines, today, args.messages)
         cr.commit()
         loaded["seconds"] = time.perf_counter() - started
     started = time.perf_counter()

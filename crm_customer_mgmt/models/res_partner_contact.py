@@ -179,7 +179,7 @@ class ResPartner(models.Model):
             "name": title,
             "res_model": "mail.activity",
             "view_mode": "form",
-            "views": [(False, "form")],
+            "views": [(self.env.ref("mail.mail_activity_view_form_popup").id, "form")],
             "target": "new",
             "context": {
                 "default_res_model": "res.partner",

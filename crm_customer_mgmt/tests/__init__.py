@@ -40,3 +40,4 @@ from . import test_contacts
 from . import test_engine_contacts
 from . import test_handover
 from . import test_contact_calendar
+from . import test_contact_tours
