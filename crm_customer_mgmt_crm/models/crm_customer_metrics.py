@@ -29,7 +29,7 @@ class CrmCustomerMetrics(models.Model):
         # the past stages nor when a reopened opportunity had been closed
         return [
             *super()._measure_definitions(),
-            Measure("opportunities_open", "opp", "COALESCE(opp.open, 0)", AS_OF_NONE),
+            Measure("opportunities_open", "opp", "opp.open", AS_OF_NONE),
             Measure("opportunity_stalled_days", "opp", "opp.stalled_days", AS_OF_NONE),
             Measure("opportunities_won", "opp_closed", "COALESCE(opp_closed.won, 0)"),
             Measure("opportunities_won_prev", "opp_closed", "COALESCE(opp_closed.won_prev, 0)"),
