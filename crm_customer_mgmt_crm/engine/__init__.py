@@ -1,0 +1,1 @@
+"""Pure logic of the opportunity signals: no ORM, tested without a database."""

@@ -1,0 +1,3 @@
+from . import crm_customer_contact
+from . import crm_customer_metrics
+from . import crm_customer_warning_rule

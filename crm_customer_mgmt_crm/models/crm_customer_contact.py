@@ -1,0 +1,65 @@
+from odoo import api, models
+from odoo.tools import SQL
+
+
+class CrmCustomerContact(models.AbstractModel):
+    """Activities on opportunities count as contacts of the opportunity's customer: the
+    commercial partner of its partner."""
+
+    _inherit = "crm.customer.contact"
+
+    @api.model
+    def _contact_sources(self, ids, date_from, date_to):
+        moments = self._contact_moments(date_from, date_to)
+        return {
+            **super()._contact_sources(ids, date_from, date_to),
+            "lead_activity": self._source_lead_activities(ids, moments),
+        }
+
+    def _source_lead_activities(self, ids, moments):
+        """Done activities of a contact type on the customer's opportunities (and leads),
+        lost ones included: the call was made."""
+        return SQL(
+            """SELECT p.commercial_partner_id AS partner_id, msg.date::date AS date,
+                      mat.crm_contact_kind AS kind, 'crm.lead' AS model, lead.id AS res_id,
+                      msg.body::text AS note, u.id AS user_id
+                 FROM mail_message msg
+                 JOIN mail_activity_type mat ON mat.id = msg.mail_activity_type_id
+                 JOIN crm_lead lead ON lead.id = msg.res_id
+                 JOIN res_partner p ON p.id = lead.partner_id
+            LEFT JOIN res_users u ON u.partner_id = msg.author_id
+                WHERE msg.model = 'crm.lead'
+                  AND mat.crm_contact_kind IS NOT NULL
+                  AND p.commercial_partner_id = ANY(%(ids)s)
+                  AND msg.date >= %(start)s AND msg.date < %(end)s""",
+            ids=ids,
+            start=moments[0],
+            end=moments[1],
+        )
+
+    @api.model
+    def _planned_contacts(self, ids, date_from, date_to):
+        """Also the pending activities of a contact type on the customer's open leads and
+        opportunities."""
+        start = self._contact_moments(date_from, date_to)[0]
+        return SQL(
+            """%(planned)s
+             UNION ALL
+               (SELECT p.commercial_partner_id, act.date_deadline, mat.crm_contact_kind,
+                       'mail.activity', act.id, COALESCE(act.summary, act.note::text),
+                       act.user_id
+                  FROM mail_activity act
+                  JOIN mail_activity_type mat ON mat.id = act.activity_type_id
+                  JOIN crm_lead lead ON lead.id = act.res_id
+                  JOIN res_partner p ON p.id = lead.partner_id
+                 WHERE act.res_model = 'crm.lead'
+                   AND act.active
+                   AND lead.active
+                   AND mat.crm_contact_kind IS NOT NULL
+                   AND p.commercial_partner_id = ANY(%(ids)s)
+                   AND act.date_deadline BETWEEN %(date_from)s AND %(date_to)s)""",
+            planned=super()._planned_contacts(ids, date_from, date_to),
+            ids=ids,
+            date_from=date_from or start.date(),
+            date_to=date_to,
+        )
