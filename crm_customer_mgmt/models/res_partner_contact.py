@@ -90,10 +90,11 @@ class ResPartner(models.Model):
     def _compute_contact_days(self):
         today = fields.Date.context_today(self)
         for partner in self:
-            last = partner.last_contact_date
+            dates = partner.sudo()  # readable to whoever sees the counts, as the stale flag
+            last = dates.last_contact_date
             partner.days_since_contact = (today - last).days if last else 0
             partner.contact_days_late = (
-                contact_engine.days_late(partner.next_contact_date, today) or 0
+                contact_engine.days_late(dates.next_contact_date, today) or 0
             )
 
     @api.depends_context("company")

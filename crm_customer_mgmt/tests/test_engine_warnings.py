@@ -25,6 +25,9 @@ BASE = {
     "year_elapsed": 0.5,
     "sales_ytd": 0.0,
     "cost_to_serve": 150.0,
+    "days_without_contact": 12,
+    "contact_cadence": 7,
+    "days_known": 400,
 }
 
 # what each metric reads on the base facts: its value and its words
@@ -48,6 +51,8 @@ BASE_READINGS = {
     "credit_downgraded": (0, ""),
     "days_since_review": (None, "card never reviewed"),
     "card_completeness": (60, "card 60% complete"),
+    "days_without_contact": (12, "last contact 12 days ago"),
+    "contact_gap": (5, "last contact 12 days ago, cadence 7 days (5 days late)"),
     "key_contact_changed": (0, ""),
     "target_progress_pct": (None, ""),
     "cost_to_serve_pct": (15.0, "cost to serve 150 on sales 1,000 (15.0%)"),
@@ -97,6 +102,10 @@ class TestEngineWarnings(BaseCase):
             ("stage_regressed", {"stage_fell": "Development"}, 1),
             ("credit_downgraded", {"grade_change": "A → C"}, 1),
             ("key_contact_changed", {"key_contact_changes": ["Sun Li left"]}, 1),
+            ("days_without_contact", {"days_without_contact": None}, None),
+            ("contact_gap", {"contact_cadence": None}, None),
+            ("contact_gap", {"days_without_contact": None}, 393),
+            ("contact_gap", {"days_without_contact": 3}, -4),
         ]:
             with self.subTest(metric=key, changes=changes):
                 self.assertEqual(read(key, facts(**changes)).value, value)
@@ -109,6 +118,11 @@ class TestEngineWarnings(BaseCase):
         self.assertEqual(reading.words(), "share of wallet 55.0% → 40.0% (-15.0 points)")
         translated = reading.words(lambda template, **params: "T:" + template % params)
         self.assertEqual(translated, "T:share of wallet 55.0% → 40.0% (-15.0 points)")
+
+    def test_never_contacted_is_beyond_any_silence(self):
+        reading = read("days_without_contact", facts(days_without_contact=None))
+        self.assertTrue(reading.beyond)
+        self.assertEqual(reading.words(), "never contacted")
 
     def test_holds(self):
         self.assertTrue(holds(">=", 3, 3))
