@@ -94,6 +94,10 @@ registry.category("web_tour.tours").add("crm_customer_mgmt_rep_tour", {
             run: "click",
         },
         {
+            content: "the type is set before the next field",
+            trigger: ".o_field_widget[name='customer_type'] input:value(Loyal)",
+        },
+        {
             content: "note the brands carried",
             trigger: ".o_field_widget[name='main_brands'] input",
             run: "edit Midea, Gree",
