@@ -4,7 +4,8 @@
 # (raw SQL), runs the pass (first placement, then a nightly run) and prints customers/s,
 # lines/s, peak memory and the ratio to a plain SQL GROUP BY partner. Drops the database.
 #
-#   bash scripts/bench.sh [--customers N] [--lines M] [--passes P] [--keep] [--profile]
+#   bash scripts/bench.sh [--customers N] [--lines M] [--messages X] [--passes P] [--keep]
+#                         [--profile]
 #   make bench ARGS="--customers 2000 --lines 20000"
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -16,12 +17,14 @@ EXTRA=()
 usage() {
     sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     echo "  --customers N  customers (companies) to create, default $CUSTOMERS"
+    echo "  --messages X   contact messages over the last year, default 1000000"
     echo "  --lines M      posted invoice product lines, default $LINES"
     echo "  --passes P     passes to time, default $PASSES (1: first placement, then nightly)"
     echo "  --keep         keep the database (and its filestore) instead of dropping it"
     echo "  --profile      also list the slowest SQL statements of each pass"
 }
 number() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 needs a positive whole number, not '$2'."; echo "$2"; }
+count() { [[ $2 =~ ^(0|[1-9][0-9]*)$ ]] || die "$1 needs a whole number, not '$2'."; echo "$2"; }
 while [ $# -gt 0 ]; do
     case $1 in
         --customers) [ $# -ge 2 ] || die "--customers needs a number."; CUSTOMERS=$(number "$1" "$2"); shift 2 ;;
@@ -30,6 +33,8 @@ while [ $# -gt 0 ]; do
         --lines=*) LINES=$(number --lines "${1#*=}"); shift ;;
         --passes) [ $# -ge 2 ] || die "--passes needs a number."; PASSES=$(number "$1" "$2"); shift 2 ;;
         --passes=*) PASSES=$(number --passes "${1#*=}"); shift ;;
+        --messages) [ $# -ge 2 ] || die "--messages needs a number."; EXTRA+=(--messages "$(count "$1" "$2")"); shift 2 ;;
+        --messages=*) EXTRA+=(--messages "$(count --messages "${1#*=}")"); shift ;;
         --keep) KEEP=1; shift ;;
         --profile) EXTRA+=(--profile); shift ;;
         -h | --help) usage; exit 0 ;;

@@ -21,8 +21,8 @@ class CrmCustomerOwnerHistory(models.Model):
         help="The company the hand-over was made in.",
     )
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
-    user_from_id = fields.Many2one("res.users", string="From", index=True, ondelete="set null")
-    user_to_id = fields.Many2one("res.users", string="To", index=True, ondelete="set null")
+    from_user_id = fields.Many2one("res.users", string="From", index=True, ondelete="set null")
+    to_user_id = fields.Many2one("res.users", string="To", index=True, ondelete="set null")
     reason = fields.Text(required=True)
     handed_over_by_id = fields.Many2one("res.users", string="Handed Over By", ondelete="set null")
     batch = fields.Char(

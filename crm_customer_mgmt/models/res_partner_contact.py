@@ -67,7 +67,7 @@ class ResPartner(models.Model):
         " was: averaged over a rep's customers, the share kept on time.",
     )
     # derived from the dates above; open to the views that decorate rows with them
-    days_since_contact = fields.Integer(
+    days_since_last_contact = fields.Integer(
         string="Days Without Contact", compute="_compute_contact_days"
     )
     contact_days_late = fields.Integer(
@@ -92,7 +92,7 @@ class ResPartner(models.Model):
         for partner in self:
             dates = partner.sudo()  # readable to whoever sees the counts, as the stale flag
             last = dates.last_contact_date
-            partner.days_since_contact = (today - last).days if last else 0
+            partner.days_since_last_contact = (today - last).days if last else 0
             partner.contact_days_late = (
                 contact_engine.days_late(dates.next_contact_date, today) or 0
             )

@@ -30,7 +30,7 @@ class ResUsers(models.Model):
                     ),
                     self.env.ref("crm_customer_mgmt.crm_customer_handover_action").id,
                     self.env._("Hand Over Customers"),
-                    {"default_user_from_id": user.id, "default_scope": "all"},
+                    {"default_from_user_id": user.id, "default_scope": "all"},
                 )
 
     def _is_customer_supervisor(self):

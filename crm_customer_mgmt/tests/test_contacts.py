@@ -67,7 +67,7 @@ class TestContacts(MetricsCase):
         self.assertEqual(self.customer.last_contact_date, self.today - timedelta(days=3))
         # counted to the user's today, which his time zone may put a day ahead of UTC's
         user_today = fields.Date.context_today(self.customer)
-        self.assertEqual(self.customer.days_since_contact, (user_today - self.today).days + 3)
+        self.assertEqual(self.customer.days_since_last_contact, (user_today - self.today).days + 3)
 
     def test_done_activity_on_a_contact_person_counts_for_the_customer(self):
         self._done(self.buyer, self.email_type, 2)

@@ -133,7 +133,7 @@ class HandoverCase(TransactionCase):
         Handover = self.env["crm.customer.handover"].with_user(self.supervisor)
         form = Form(Handover.with_context(**(context or {})))
         for name, value in values.items():
-            if name in ("user_to_ids", "partner_ids"):
+            if name in ("to_user_ids", "partner_ids"):
                 getattr(form, name).clear()
                 for record in value:
                     getattr(form, name).add(record)
@@ -142,8 +142,8 @@ class HandoverCase(TransactionCase):
         return form.save()
 
     def _hand_over(self, **values):
-        wizard = self._wizard(reason="Anna leaves the company", **values)
-        return wizard, wizard.action_execute()
+        wizard = self._wizard(note="Anna leaves the company", **values)
+        return wizard, wizard.action_handover()
 
     def _notes(self, partner):
         return partner.message_ids.filtered(lambda m: "Handed over" in (m.body or ""))
@@ -151,8 +151,27 @@ class HandoverCase(TransactionCase):
 
 @tagged("post_install", "-at_install")
 class TestHandover(HandoverCase):
+    def test_public_names_hand_over_the_customers_given(self):
+        """The wizard as the public data model names it: from, to, customers, note."""
+        wizard = (
+            self.env["crm.customer.handover"]
+            .with_user(self.supervisor)
+            .create(
+                {
+                    "from_user_id": self.anna.id,
+                    "to_user_id": self.bo.id,
+                    "partner_ids": [Command.set(self.beta.ids)],
+                    "note": "Beta moves to Bo",
+                }
+            )
+        )
+        wizard.action_handover()
+        self.assertEqual(self.beta.user_id, self.bo)
+        self.assertEqual(self.alpha.user_id, self.anna, "only the customers given move")
+        self.assertIn("Beta moves to Bo", str(self._notes(self.beta).body))
+
     def test_preview_counts_what_moves(self):
-        wizard = self._wizard(user_from_id=self.anna, user_to_id=self.bo, reason="Leaves")
+        wizard = self._wizard(from_user_id=self.anna, to_user_id=self.bo, note="Leaves")
         self.assertEqual(wizard.customer_count, 3)
         self.assertEqual(wizard.warning_count, 2, "the resolved warning stays")
         self.assertEqual(wizard.activity_count, 2, "Alpha's and its buyer's, not Xu's")
@@ -160,7 +179,7 @@ class TestHandover(HandoverCase):
         self.assertEqual(wizard.allocation_text, "Bo Rep: 3 customers")
 
     def test_all_to_one_rep(self):
-        wizard, action = self._hand_over(user_from_id=self.anna, user_to_id=self.bo)
+        wizard, action = self._hand_over(from_user_id=self.anna, to_user_id=self.bo)
         # salesperson and card owner, where they were Anna, and Xu's part kept
         self.assertEqual((self.alpha.user_id, self.alpha.card_owner_id), (self.bo, self.bo))
         self.assertEqual((self.beta.user_id, self.beta.card_owner_id), (self.bo, self.xu))
@@ -177,8 +196,8 @@ class TestHandover(HandoverCase):
         self.assertIn(self.bo.partner_id, self.gamma.message_partner_ids)
         history = self.env["crm.customer.owner.history"].search(action["domain"])
         self.assertEqual(history.partner_id, self.alpha | self.beta | self.gamma)
-        self.assertEqual(set(history.mapped("user_from_id")), {self.anna})
-        self.assertEqual(set(history.mapped("user_to_id")), {self.bo})
+        self.assertEqual(set(history.mapped("from_user_id")), {self.anna})
+        self.assertEqual(set(history.mapped("to_user_id")), {self.bo})
         self.assertEqual(set(history.mapped("handed_over_by_id")), {self.supervisor})
         self.assertEqual(set(history.mapped("reason")), {"Anna leaves the company"})
         self.assertEqual(
@@ -188,7 +207,7 @@ class TestHandover(HandoverCase):
         self.assertEqual(self.env["res.partner"].search_count(wizard._owned_domain(self.anna)), 0)
 
     def test_note_on_each_card(self):
-        self._hand_over(user_from_id=self.anna, user_to_id=self.bo)
+        self._hand_over(from_user_id=self.anna, to_user_id=self.bo)
         note = self._notes(self.alpha)
         self.assertEqual(len(note), 1)
         body = str(note.body)
@@ -209,9 +228,9 @@ class TestHandover(HandoverCase):
 
     def test_spread_in_turn(self):
         self._hand_over(
-            user_from_id=self.anna,
+            from_user_id=self.anna,
             distribution=handover_engine.ROUND_ROBIN,
-            user_to_ids=self.chen | self.bo,
+            to_user_ids=self.chen | self.bo,
         )
         # customers by name, reps by name: Alpha to Bo, Beta to Chen, Gamma to Bo
         self.assertEqual(self.alpha.user_id, self.bo)
@@ -228,9 +247,9 @@ class TestHandover(HandoverCase):
             ]
         )
         self._hand_over(
-            user_from_id=self.anna,
+            from_user_id=self.anna,
             distribution=handover_engine.BALANCED,
-            user_to_ids=self.bo | self.chen,
+            to_user_ids=self.bo | self.chen,
         )
         # Chen has none, Bo two: Alpha and Beta to Chen, then a tie goes to Bo
         self.assertEqual(self.alpha.user_id, self.chen)
@@ -239,11 +258,11 @@ class TestHandover(HandoverCase):
 
     def test_chosen_customers_from_the_list(self):
         context = {"active_model": "res.partner", "active_ids": self.beta.ids}
-        wizard = self._wizard(context, user_to_id=self.chen, reason="Territory change")
+        wizard = self._wizard(context, to_user_id=self.chen, note="Territory change")
         self.assertEqual(wizard.scope, "chosen")
-        self.assertEqual(wizard.user_from_id, self.anna, "Beta's salesperson")
+        self.assertEqual(wizard.from_user_id, self.anna, "Beta's salesperson")
         self.assertEqual(wizard.customer_count, 1)
-        wizard.action_execute()
+        wizard.action_handover()
         self.assertEqual(self.beta.user_id, self.chen)
         self.assertEqual(self.alpha.user_id, self.anna)
         self.assertEqual(self.alpha_warning.user_id, self.anna)
@@ -254,35 +273,35 @@ class TestHandover(HandoverCase):
             {"name": "HO Xu only", "is_company": True, "user_id": self.xu.id}
         )
         wizard = self._wizard(
-            user_from_id=self.anna,
+            from_user_id=self.anna,
             scope="chosen",
             partner_ids=self.alpha | foreign,
-            user_to_id=self.bo,
-            reason="Mixed",
+            to_user_id=self.bo,
+            note="Mixed",
         )
         with self.assertRaisesRegex(UserError, "neither salesperson nor card owner of HO Xu"):
-            wizard.action_execute()
-        wizard.write({"scope": "all", "user_to_id": self.anna.id})
+            wizard.action_handover()
+        wizard.write({"scope": "all", "to_user_id": self.anna.id})
         with self.assertRaisesRegex(UserError, "own customers"):
-            wizard.action_execute()
+            wizard.action_handover()
         self.assertEqual(self.alpha.user_id, self.anna)
 
     def test_rep_cannot_hand_over(self):
         Handover = self.env["crm.customer.handover"].with_user(self.anna)
         values = {
-            "user_from_id": self.xu.id,
-            "user_to_id": self.anna.id,
-            "reason": "Grab Xu's customers",
+            "from_user_id": self.xu.id,
+            "to_user_id": self.anna.id,
+            "note": "Grab Xu's customers",
         }
         with self.assertRaises(AccessError):
             Handover.create(values)
-        wizard = self._wizard(user_from_id=self.xu, user_to_id=self.anna, reason="x")
+        wizard = self._wizard(from_user_id=self.xu, to_user_id=self.anna, note="x")
         with self.assertRaises(AccessError):
-            wizard.with_user(self.anna).action_execute()
+            wizard.with_user(self.anna).action_handover()
         self.assertEqual(self.gamma.user_id, self.xu)
 
     def test_owner_history_is_read_only(self):
-        self._hand_over(user_from_id=self.anna, user_to_id=self.bo)
+        self._hand_over(from_user_id=self.anna, to_user_id=self.bo)
         History = self.env["crm.customer.owner.history"]
         self.assertEqual(len(History.with_user(self.bo).search([])), 3)
         self.assertFalse(History.with_user(self.anna).search([]), "no longer Anna's")
@@ -299,12 +318,12 @@ class TestHandover(HandoverCase):
                 rows.with_user(user).unlink()
             with self.assertRaises(AccessError):
                 History.with_user(user).create(
-                    {"partner_id": self.alpha.id, "reason": "forged", "user_to_id": user.id}
+                    {"partner_id": self.alpha.id, "reason": "forged", "to_user_id": user.id}
                 )
 
     def test_owner_history_of_another_company_is_hidden(self):
         other = self.env["res.company"].create({"name": "HO Other Co."})
-        self._hand_over(user_from_id=self.anna, user_to_id=self.bo)
+        self._hand_over(from_user_id=self.anna, to_user_id=self.bo)
         self.env["crm.customer.owner.history"].search([]).company_id = other
         self.assertFalse(
             self.env["crm.customer.owner.history"].with_user(self.supervisor).search([])
@@ -323,11 +342,11 @@ class TestHandover(HandoverCase):
                 action_id, self.env.ref("crm_customer_mgmt.crm_customer_handover_action").id
             )
             self.assertEqual(button, "Hand Over Customers")
-            self.assertEqual(context["default_user_from_id"], self.anna.id)
+            self.assertEqual(context["default_from_user_id"], self.anna.id)
             self.assertTrue(self.anna.active)
-        wizard = self._wizard(caught.exception.args[3], user_to_id=self.bo, reason="Leaves")
-        self.assertEqual(wizard.user_from_id, self.anna, "the action opens prefilled")
-        wizard.action_execute()
+        wizard = self._wizard(caught.exception.args[3], to_user_id=self.bo, note="Leaves")
+        self.assertEqual(wizard.from_user_id, self.anna, "the action opens prefilled")
+        wizard.action_handover()
         anna.action_archive()
         self.assertFalse(self.anna.active)
 

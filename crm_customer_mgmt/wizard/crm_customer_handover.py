@@ -31,7 +31,7 @@ class CrmCustomerHandover(models.TransientModel):
     _name = "crm.customer.handover"
     _description = "Customer Hand-over"
 
-    user_from_id = fields.Many2one(
+    from_user_id = fields.Many2one(
         "res.users",
         string="From Rep",
         required=True,
@@ -62,14 +62,23 @@ class CrmCustomerHandover(models.TransientModel):
         " Fewest customers first: each customer, by name, goes to the rep who then has the"
         " fewest customers as salesperson.",
     )
-    user_to_id = fields.Many2one("res.users", string="To Rep", domain=[("share", "=", False)])
-    user_to_ids = fields.Many2many("res.users", string="To Reps", domain=[("share", "=", False)])
-    reason = fields.Text(required=True, help="Why the customers move; kept in their history.")
+    to_user_id = fields.Many2one("res.users", string="To Rep", domain=[("share", "=", False)])
+    to_user_ids = fields.Many2many("res.users", string="To Reps", domain=[("share", "=", False)])
+    note = fields.Text(
+        string="Reason", required=True, help="Why the customers move; kept in their history."
+    )
     customer_count = fields.Integer(string="Customers Moving", compute="_compute_preview")
     warning_count = fields.Integer(string="Live Warnings", compute="_compute_preview")
     activity_count = fields.Integer(string="Pending Activities", compute="_compute_preview")
     order_count = fields.Integer(string="Pending Orders", compute="_compute_preview")
     allocation_text = fields.Text(string="Who Gets What", compute="_compute_preview")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:  # customers given without a scope are the chosen ones
+            if vals.get("partner_ids") and "scope" not in vals:
+                vals["scope"] = "chosen"
+        return super().create(vals_list)
 
     @api.model
     def _default_partners(self):
@@ -88,11 +97,11 @@ class CrmCustomerHandover(models.TransientModel):
         return self.env["res.users"]
 
     @api.depends(
-        "user_from_id", "scope", "partner_ids", "distribution", "user_to_id", "user_to_ids"
+        "from_user_id", "scope", "partner_ids", "distribution", "to_user_id", "to_user_ids"
     )
     def _compute_preview(self):
         for wizard in self:
-            customers = wizard._customers() if wizard.user_from_id else self.env["res.partner"]
+            customers = wizard._customers() if wizard.from_user_id else self.env["res.partner"]
             warnings = wizard._live_warnings(customers)
             wizard.customer_count = len(customers)
             wizard.warning_count = len(warnings)
@@ -102,7 +111,7 @@ class CrmCustomerHandover(models.TransientModel):
 
     # Actions ----------------------------------------------------------------------------
 
-    def action_execute(self):
+    def action_handover(self):
         """Hand the customers over; opens their owner changes."""
         self.ensure_one()
         self._check_supervisor()
@@ -138,7 +147,7 @@ class CrmCustomerHandover(models.TransientModel):
             raise AccessError(self.env._("Only customer supervisors can hand customers over."))
 
     def _check_handover(self, customers):
-        old = self.user_from_id
+        old = self.from_user_id
         if not customers:
             raise UserError(self.env._("%s has no customers to hand over.", old.name))
         foreign = self.partner_ids._origin - customers if self.scope == "chosen" else None
@@ -176,7 +185,7 @@ class CrmCustomerHandover(models.TransientModel):
         """The customers handed over, by name: the chosen ones that are the from-rep's, or
         all of the from-rep's."""
         Partner = self.env["res.partner"]
-        owned = self._owned_domain(self.user_from_id)
+        owned = self._owned_domain(self.from_user_id)
         if self.scope == "chosen":
             return self.partner_ids._origin.filtered_domain(owned).sorted(
                 lambda partner: (partner.name or "", partner.id)
@@ -185,8 +194,8 @@ class CrmCustomerHandover(models.TransientModel):
 
     def _targets(self):
         if self.distribution == "one":
-            return self.user_to_id._origin
-        return self.user_to_ids._origin.sorted(lambda user: (user.name or "", user.id))
+            return self.to_user_id._origin
+        return self.to_user_ids._origin.sorted(lambda user: (user.name or "", user.id))
 
     def _allocation(self, customers):
         """Customer -> new rep."""
@@ -222,7 +231,7 @@ class CrmCustomerHandover(models.TransientModel):
         return Warning.search(
             Warning._live_domain(snoozed=True)
             & Domain("partner_id", "in", customers.ids)
-            & Domain("user_id", "=", self.user_from_id.id)
+            & Domain("user_id", "=", self.from_user_id.id)
         )
 
     def _pending_activities(self, customers, warnings):
@@ -232,7 +241,7 @@ class CrmCustomerHandover(models.TransientModel):
             return Activity
         people = self.env["res.partner"].search([("commercial_partner_id", "in", customers.ids)])
         return Activity.search(
-            Domain("user_id", "=", self.user_from_id.id)
+            Domain("user_id", "=", self.from_user_id.id)
             & (
                 (Domain("res_model", "=", "res.partner") & Domain("res_id", "in", people.ids))
                 | (
@@ -278,7 +287,7 @@ class CrmCustomerHandover(models.TransientModel):
         """Salesperson and card owner, where they were the from-rep, on the customers and
         their contacts: one write per new rep and kept card owner. The card owner is always
         written, so that a new salesperson does not recompute another rep's card."""
-        old = self.user_from_id
+        old = self.from_user_id
         people = self.env["res.partner"].search(
             Domain("commercial_partner_id", "in", [customer.id for customer in allocation])
             & (Domain("user_id", "=", old.id) | Domain("card_owner_id", "=", old.id))
@@ -305,7 +314,7 @@ class CrmCustomerHandover(models.TransientModel):
             group.write({"user_id": target.id})
 
     def _move_followers(self, allocation):
-        old_partner = self.user_from_id.partner_id
+        old_partner = self.from_user_id.partner_id
         customers = self.env["res.partner"].union(*allocation)
         customers.message_unsubscribe(partner_ids=old_partner.ids)
         by_target = defaultdict(lambda: self.env["res.partner"])
@@ -323,9 +332,9 @@ class CrmCustomerHandover(models.TransientModel):
                     "partner_id": customer.id,
                     "company_id": self.env.company.id,
                     "date": when,
-                    "user_from_id": self.user_from_id.id,
-                    "user_to_id": target.id,
-                    "reason": self.reason,
+                    "from_user_id": self.from_user_id.id,
+                    "to_user_id": target.id,
+                    "reason": self.note,
                     "handed_over_by_id": self.env.uid,
                     "batch": batch,
                 }
@@ -361,7 +370,7 @@ class CrmCustomerHandover(models.TransientModel):
     def _note(self, target, when, contacts, warnings, orders):
         head = self.env._(
             "Handed over from %(old)s to %(new)s on %(when)s by %(by)s.",
-            old=self.user_from_id.name,
+            old=self.from_user_id.name,
             new=target.name,
             when=format_datetime(self.env, when),
             by=self.env.user.name,
@@ -376,7 +385,7 @@ class CrmCustomerHandover(models.TransientModel):
         ]
         order_lines = [self._order_line(order) for order in orders]
         return (
-            Markup("<p><b>%s</b></p><p>%s</p>") % (head, self.env._("Reason: %s", self.reason))
+            Markup("<p><b>%s</b></p><p>%s</p>") % (head, self.env._("Reason: %s", self.note))
         ) + Markup("").join(
             [
                 self._note_section(

@@ -33,15 +33,15 @@ registry.category("web_tour.tours").add("crm_customer_handover_tour", {
         },
         { content: "open the hand-over from the app's menu", trigger: MENU, run: "click" },
         { content: "the hand-over opens", trigger: ".modal .o_form_view" },
-        ...pickUser("user_from_id", "Tour Leaver"),
+        ...pickUser("from_user_id", "Tour Leaver"),
         {
             content: "the preview counts the leaver's customer",
             trigger: ".modal .o_field_widget[name='customer_count']:contains(1)",
         },
-        ...pickUser("user_to_id", "Tour Taker"),
+        ...pickUser("to_user_id", "Tour Taker"),
         {
             content: "say why",
-            trigger: ".modal .o_field_widget[name='reason'] textarea",
+            trigger: ".modal .o_field_widget[name='note'] textarea",
             run: "edit The rep leaves",
         },
         {
@@ -50,7 +50,7 @@ registry.category("web_tour.tours").add("crm_customer_handover_tour", {
         },
         {
             content: "hand over",
-            trigger: ".modal-footer button[name='action_execute']",
+            trigger: ".modal-footer button[name='action_handover']",
             run: "click",
         },
         {
