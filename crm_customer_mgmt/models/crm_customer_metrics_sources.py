@@ -242,7 +242,9 @@ class CrmCustomerMetrics(models.Model):
     def _source_contacts(self, window):
         """A contact counts once per day and kind: a meeting and the activity done for it, or
         a thread of emails, are one contact."""
-        events = self.env["crm.customer.contact"]._contact_events(window.ids, None, window.today)
+        events = self.env["crm.customer.contact"]._contact_events(
+            window.ids, None, window.today, notes=False
+        )
         return SQL(
             """
                 SELECT partner_id,

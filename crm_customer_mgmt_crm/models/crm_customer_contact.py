@@ -9,20 +9,20 @@ class CrmCustomerContact(models.AbstractModel):
     _inherit = "crm.customer.contact"
 
     @api.model
-    def _contact_sources(self, ids, date_from, date_to):
+    def _contact_sources(self, ids, date_from, date_to, notes=True):
         moments = self._contact_moments(date_from, date_to)
         return {
-            **super()._contact_sources(ids, date_from, date_to),
-            "lead_activity": self._source_lead_activities(ids, moments),
+            **super()._contact_sources(ids, date_from, date_to, notes),
+            "lead_activity": self._source_lead_activities(ids, moments, notes),
         }
 
-    def _source_lead_activities(self, ids, moments):
+    def _source_lead_activities(self, ids, moments, notes=True):
         """Done activities of a contact type on the customer's opportunities (and leads),
         lost ones included: the call was made."""
         return SQL(
             """SELECT p.commercial_partner_id AS partner_id, msg.date::date AS date,
                       mat.crm_contact_kind AS kind, 'crm.lead' AS model, lead.id AS res_id,
-                      msg.body::text AS note, u.id AS user_id
+                      %(note)s AS note, u.id AS user_id
                  FROM mail_message msg
                  JOIN mail_activity_type mat ON mat.id = msg.mail_activity_type_id
                  JOIN crm_lead lead ON lead.id = msg.res_id
@@ -33,6 +33,7 @@ class CrmCustomerContact(models.AbstractModel):
                   AND p.commercial_partner_id = ANY(%(ids)s)
                   AND msg.date >= %(start)s AND msg.date < %(end)s""",
             ids=ids,
+            note=self._note("msg.body::text", notes),
             start=moments[0],
             end=moments[1],
         )
