@@ -1,3 +1,4 @@
+from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 from odoo import api, models
@@ -53,6 +54,26 @@ class CrmCustomerContact(models.AbstractModel):
         """All the done contacts of customers ``ids`` between the dates, one row each."""
         sources = self._contact_sources(ids, date_from, date_to, notes)
         return SQL(" UNION ALL ").join(SQL("(%s)", source) for source in sources.values())
+
+    @api.model
+    def _unreadable(self, rows):
+        """(model, id) of the rows (dicts with ``model`` and ``res_id``) whose record, and so
+        note, this environment's user may not read: an email from a document out of reach,
+        a colleague's private meeting, an activity on another rep's opportunity. The SQL
+        sources read past record rules: whatever shows their notes filters them here."""
+        hidden = set()
+        by_model = defaultdict(set)
+        for row in rows:
+            by_model[row["model"]].add(row["res_id"])
+        for model, ids in by_model.items():
+            if model not in self.env:
+                hidden.update((model, rid) for rid in ids)
+                continue
+            readable = self.env[model].browse(ids)._filtered_access("read")
+            if model == "calendar.event":
+                readable = readable.filtered(lambda ev: not ev._check_private_event_conditions())
+            hidden.update((model, rid) for rid in ids - set(readable.ids))
+        return hidden
 
     @staticmethod
     def _note(expression, notes):
@@ -124,8 +145,8 @@ class CrmCustomerContact(models.AbstractModel):
         )
 
     def _source_emails_sent(self, ids, moments, notes=True):
-        """Messages emailed to one of the customer's people (a notification by email that did
-        not fail), from any document's chatter."""
+        """Messages one of our users emailed to one of the customer's people (a notification
+        by email that did not fail), from any document's chatter."""
         return SQL(
             """SELECT DISTINCT ON (p.commercial_partner_id, msg.id)
                       p.commercial_partner_id AS partner_id, msg.date::date AS date,
@@ -134,7 +155,7 @@ class CrmCustomerContact(models.AbstractModel):
                  FROM mail_notification notif
                  JOIN mail_message msg ON msg.id = notif.mail_message_id
                  JOIN res_partner p ON p.id = notif.res_partner_id
-            LEFT JOIN res_users u ON u.partner_id = msg.author_id
+                 JOIN res_users u ON u.partner_id = msg.author_id AND NOT u.share
                 WHERE notif.notification_type = 'email'
                   AND msg.message_type IN ('comment', 'email_outgoing')
                   AND NOT COALESCE(msg.is_internal, FALSE)

@@ -35,7 +35,7 @@ class CrmCustomerContact(models.AbstractModel):
         first = self._calendar_month(month)
         last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
         filters = self._calendar_filters(filters)
-        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset < 2**31:
             raise UserError(self.env._("The page offset must be a positive whole number."))
         domain = self._calendar_domain(filters)
         total = self.env["res.partner"].search_count(domain)
@@ -62,7 +62,7 @@ class CrmCustomerContact(models.AbstractModel):
     def _calendar_month(self, month):
         """The first day of ``month`` ("YYYY-MM"); a UserError for anything else."""
         match = MONTH_PATTERN.match(month) if isinstance(month, str) else None
-        if not match or int(match.group(1)) < 1900:
+        if not match or not 1900 <= int(match.group(1)) <= 9998:
             raise UserError(
                 self.env._("The month must read YYYY-MM, e.g. 2025-03, not %r.", month)
             )
@@ -89,6 +89,8 @@ class CrmCustomerContact(models.AbstractModel):
                 )
             clean[key] = value
         tier = filters.get("value_tier")
+        if tier not in (None, False) and not isinstance(tier, str):
+            raise UserError(self.env._("Unknown value tier %r.", tier))
         if tier not in (None, False):
             tiers = dict(self.env["res.partner"]._fields["value_tier"].selection)
             if tier not in tiers:
@@ -160,7 +162,7 @@ class CrmCustomerContact(models.AbstractModel):
         if not ids:
             return {}
         rows = self._calendar_rows(ids, first, last)
-        hidden = self._calendar_hidden_notes(rows)
+        hidden = self._unreadable(rows)
         cells = {}
         for row in rows:
             note = "" if (row["model"], row["res_id"]) in hidden else row["note"]
@@ -178,20 +180,6 @@ class CrmCustomerContact(models.AbstractModel):
             for entries in days.values():
                 entries.sort(key=lambda e: (e["planned"], KIND_ORDER[e["kind"]], e["res_id"]))
         return cells
-
-    @api.model
-    def _calendar_hidden_notes(self, rows):
-        """(model, id) of the messages and meetings whose text the user may not read: an
-        email sent from a document out of reach, a colleague's private meeting."""
-        hidden = set()
-        for model in ("mail.message", "calendar.event"):
-            ids = {row["res_id"] for row in rows if row["model"] == model}
-            records = self.env[model].browse(ids)
-            readable = records._filtered_access("read")
-            if model == "calendar.event":
-                readable = readable.filtered(lambda ev: not ev._check_private_event_conditions())
-            hidden.update((model, rid) for rid in set(ids) - set(readable.ids))
-        return hidden
 
     @staticmethod
     def _calendar_note(note):

@@ -66,13 +66,13 @@ class ResPartner(models.Model):
         help="100 when the customer was not late for a contact at the last pass, 0 when it"
         " was: averaged over a rep's customers, the share kept on time.",
     )
-    # derived from the dates above; open to the views that decorate rows with them
     days_since_last_contact = fields.Integer(
-        string="Days Without Contact", compute="_compute_contact_days"
+        string="Days Without Contact", compute="_compute_contact_days", groups=USER_GROUP
     )
     contact_days_late = fields.Integer(
         string="Days Late",
         compute="_compute_contact_days",
+        groups=USER_GROUP,
         help="Days past the next contact's due date; negative while there is time left.",
     )
     contacts_phone = fields.Integer(
@@ -90,11 +90,10 @@ class ResPartner(models.Model):
     def _compute_contact_days(self):
         today = fields.Date.context_today(self)
         for partner in self:
-            dates = partner.sudo()  # readable to whoever sees the counts, as the stale flag
-            last = dates.last_contact_date
+            last = partner.last_contact_date
             partner.days_since_last_contact = (today - last).days if last else 0
             partner.contact_days_late = (
-                contact_engine.days_late(dates.next_contact_date, today) or 0
+                contact_engine.days_late(partner.next_contact_date, today) or 0
             )
 
     @api.depends_context("company")

@@ -255,7 +255,16 @@ class TestContactCalendar(ContactCalendarCommon, TransactionCase):
         self.assertEqual(second["offset"], 2)
 
     def test_bad_input(self):
-        for month in ("2025-13", "2025-3", "march", "1899-12", None, 202503, "2025-03-01"):
+        for month in (
+            "2025-13",
+            "2025-3",
+            "march",
+            "1899-12",
+            "9999-12",
+            None,
+            202503,
+            "2025-03-01",
+        ):
             with self.subTest(month=month), self.assertRaises(UserError):
                 self.Calendar.with_user(self.rep).get_contact_calendar(month)
         for filters in (
@@ -264,12 +273,15 @@ class TestContactCalendar(ContactCalendarCommon, TransactionCase):
             {"user_id": -3},
             {"stage_id": True},
             {"value_tier": "gold"},
+            {"value_tier": ["vip"]},
             ["user_id", 1],
         ):
             with self.subTest(filters=filters), self.assertRaises(UserError):
                 self.Calendar.with_user(self.rep).get_contact_calendar("2025-03", filters)
         with self.assertRaises(UserError):
             self.Calendar.with_user(self.rep).get_contact_calendar("2025-03", None, -1)
+        with self.assertRaises(UserError):
+            self.Calendar.with_user(self.rep).get_contact_calendar("2025-03", None, 10**20)
         with self.assertRaises(UserError) as caught:
             self.Calendar.with_user(self.rep).get_contact_calendar("2025/03")
         self.assertIn("YYYY-MM", str(caught.exception))

@@ -1,4 +1,6 @@
-from odoo import Command
+from datetime import timedelta
+
+from odoo import Command, fields
 from odoo.exceptions import AccessError, RedirectWarning, UserError
 from odoo.tests import BaseCase, Form, HttpCase, TransactionCase, new_test_user, tagged
 
@@ -285,6 +287,32 @@ class TestHandover(HandoverCase):
         with self.assertRaisesRegex(UserError, "own customers"):
             wizard.action_handover()
         self.assertEqual(self.alpha.user_id, self.anna)
+
+    def test_customers_go_to_the_apps_reps_only(self):
+        clerk = new_test_user(self.env, login="ho_clerk", groups="base.group_user")
+        wizard = self._wizard(from_user_id=self.anna, to_user_id=clerk, note="To a clerk")
+        with self.assertRaisesRegex(UserError, "active users of Customer Management only"):
+            wizard.action_handover()
+        self.assertEqual(self.alpha.user_id, self.anna)
+
+    def test_note_leaves_out_what_the_new_rep_may_not_read(self):
+        """A colleague's private meeting with the customer's buyer shows in the note as a
+        meeting, without its title."""
+        organiser = new_test_user(self.env, login="ho_lawyer", groups="base.group_user")
+        start = fields.Datetime.now() - timedelta(days=2)
+        self.env["calendar.event"].with_user(organiser).create(
+            {
+                "name": "PRIVATE lawyer talk",
+                "privacy": "private",
+                "start": start,
+                "stop": start + timedelta(hours=1),
+                "partner_ids": [Command.link(self.buyer.id)],
+            }
+        )
+        self._hand_over(from_user_id=self.anna, to_user_id=self.bo)
+        body = str(self._notes(self.alpha).body)
+        self.assertIn(" M: ", body)
+        self.assertNotIn("PRIVATE", body)
 
     def test_rep_cannot_hand_over(self):
         Handover = self.env["crm.customer.handover"].with_user(self.anna)

@@ -129,6 +129,10 @@ class TestAssessmentsStayWithTheApp(MetricsCase):
         "share_of_wallet",
         "abc_class",
         "customer_warning_count",
+        "last_contact_date",
+        "next_contact_date",
+        "days_since_last_contact",
+        "contact_days_late",
     )
 
     @classmethod

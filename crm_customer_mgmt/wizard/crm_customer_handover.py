@@ -11,6 +11,7 @@ from odoo.tools import SQL, format_amount, format_date, format_datetime, html2pl
 
 from ..engine import handover as handover_engine
 from ..engine.contacts import LETTERS
+from ..models.res_partner import USER_GROUP
 
 # what the hand-over note recalls of each customer
 CONTACT_DAYS = 180
@@ -119,7 +120,6 @@ class CrmCustomerHandover(models.TransientModel):
         self._check_handover(customers)
         allocation = self._allocation(customers)
         when = fields.Datetime.now()
-        notes = self._notes(allocation, when)
         warnings = self._live_warnings(customers)
         activities = self._pending_activities(customers, warnings)
         self._move_partners(allocation)
@@ -127,9 +127,10 @@ class CrmCustomerHandover(models.TransientModel):
         self._move_records(
             activities.with_context(mail_activity_quick_update=True),
             allocation,
-            self._activity_customer(warnings),
+            self._activity_customer(warnings, activities),
         )
         self._move_followers(allocation)
+        notes = self._notes(allocation, when)  # once moved: the new rep reads the customer
         batch = self._log_history(allocation, when)
         customers._message_log_batch(notes)
         return {
@@ -164,13 +165,25 @@ class CrmCustomerHandover(models.TransientModel):
             raise UserError(self.env._("Choose the rep or reps who take the customers over."))
         if old in targets:
             raise UserError(self.env._("%s cannot take over his or her own customers.", old.name))
-        if inactive := targets.filtered(lambda user: not user.active or user.share):
+        if inactive := targets.filtered(
+            lambda user: not user.active or user.share or not user.has_group(USER_GROUP)
+        ):
             raise UserError(
                 self.env._(
-                    "Customers go to active internal users only, not to %s.",
+                    "Customers go to active users of Customer Management only, not to %s.",
                     ", ".join(inactive.mapped("name")),
                 )
             )
+        for customer, target in self._allocation(customers).items():
+            if customer.company_id and customer.company_id not in target.company_ids:
+                raise UserError(
+                    self.env._(
+                        "%(user)s has no access to %(company)s, the company of %(customer)s.",
+                        user=target.name,
+                        company=customer.company_id.name,
+                        customer=customer.display_name,
+                    )
+                )
 
     # What moves -------------------------------------------------------------------------
 
@@ -261,6 +274,7 @@ class CrmCustomerHandover(models.TransientModel):
             .sudo()
             .search(
                 Domain("partner_id", "child_of", customers.ids)
+                & Domain("company_id", "in", self.env.companies.ids)
                 & (
                     Domain("state", "in", ("draft", "sent"))
                     | (Domain("state", "=", "sale") & Domain("invoice_status", "!=", "invoiced"))
@@ -269,15 +283,18 @@ class CrmCustomerHandover(models.TransientModel):
             )
         )
 
-    @staticmethod
-    def _activity_customer(warnings):
+    def _activity_customer(self, warnings, activities):
         """The customer of an activity on a customer, one of its contacts or a warning."""
         warning_partner = {warning.id: warning.partner_id for warning in warnings}
+        people = self.env["res.partner"].browse(
+            activities.filtered(lambda a: a.res_model == "res.partner").mapped("res_id")
+        )
+        person_customer = {person.id: person.commercial_partner_id for person in people}
 
         def customer(activity):
             if activity.res_model == "crm.customer.warning":
                 return warning_partner[activity.res_id]
-            return activity.env["res.partner"].browse(activity.res_id).commercial_partner_id
+            return person_customer[activity.res_id]
 
         return customer
 
@@ -348,7 +365,7 @@ class CrmCustomerHandover(models.TransientModel):
     def _notes(self, allocation, when):
         """Customer id -> the hand-over note on its card."""
         customers = self.env["res.partner"].union(*allocation)
-        contacts = self._last_contacts(customers)
+        contacts = self._last_contacts(allocation)
         warnings = self.env["crm.customer.warning"].search(
             self.env["crm.customer.warning"]._live_domain(snoozed=True)
             & Domain("partner_id", "in", customers.ids)
@@ -412,17 +429,21 @@ class CrmCustomerHandover(models.TransientModel):
         items = Markup("").join(Markup("<li>%s</li>") % line for line in lines)
         return Markup("<p><b>%s</b></p><ul>%s</ul>") % (title, items)
 
-    def _last_contacts(self, customers):
-        """Customer id -> its last contacts, newest first, as (date, kind, plain note)."""
+    def _last_contacts(self, allocation):
+        """Customer id -> its last contacts, newest first, as (date, kind, plain note); a
+        note its new rep may not read (a private meeting, an email from a document out of
+        his reach) is left out, as the note on the card is his to read."""
         today = fields.Date.context_today(self)
-        events = self.env["crm.customer.contact"]._contact_events(
+        customers = self.env["res.partner"].union(*allocation)
+        Contact = self.env["crm.customer.contact"]
+        events = Contact._contact_events(
             customers.ids, today - timedelta(days=CONTACT_DAYS), today
         )
         self.env.flush_all()
-        rows = self.env.execute_query(
+        rows = self.env.execute_query_dict(
             SQL(
                 """
-            SELECT partner_id, date, kind, note FROM (
+            SELECT partner_id, date, kind, model, res_id, note FROM (
                    SELECT e.*, row_number() OVER (
                           PARTITION BY e.partner_id ORDER BY e.date DESC, e.model, e.res_id DESC
                           ) AS rank
@@ -434,8 +455,18 @@ class CrmCustomerHandover(models.TransientModel):
                 limit=LAST_CONTACTS,
             )
         )
+        target_of = {customer.id: target for customer, target in allocation.items()}
+        by_target = defaultdict(list)
+        for row in rows:
+            by_target[target_of[row["partner_id"]]].append(row)
+        hidden = set()
+        for target, target_rows in by_target.items():
+            hidden |= Contact.with_user(target)._unreadable(target_rows)
         contacts = defaultdict(list)
-        for partner_id, day, kind, note in rows:
+        for row in rows:
+            note = "" if (row["model"], row["res_id"]) in hidden else row["note"]
             text = " ".join(html2plaintext(note or "").split())
-            contacts[partner_id].append((day, kind, shorten(text, NOTE_WIDTH, placeholder="…")))
+            contacts[row["partner_id"]].append(
+                (row["date"], row["kind"], shorten(text, NOTE_WIDTH, placeholder="…"))
+            )
         return contacts
