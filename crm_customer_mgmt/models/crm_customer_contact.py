@@ -87,18 +87,31 @@ class CrmCustomerContact(models.AbstractModel):
         return start, datetime.combine(date_to + timedelta(days=1), time.min)
 
     def _source_done_activities(self, ids, moments, notes=True):
+        return self._activity_messages(
+            ids, moments, notes, "res.partner", SQL("JOIN res_partner p ON p.id = msg.res_id")
+        )
+
+    def _activity_messages(self, ids, moments, notes, model, customer_join, record=None):
+        """Done activities of a contact type on records of ``model``, whose customer is the
+        commercial partner of ``p``, the partner ``customer_join`` joins from ``msg``; the
+        rows point to the message, or to ``record`` (SQL of a model name and an id)."""
+        record_model, record_id = record or (SQL("'mail.message'"), SQL("msg.id"))
         return SQL(
             """SELECT p.commercial_partner_id AS partner_id, msg.date::date AS date,
-                      mat.crm_contact_kind AS kind, 'mail.message' AS model, msg.id AS res_id,
-                      %(note)s AS note, u.id AS user_id
+                      mat.crm_contact_kind AS kind, %(record_model)s AS model,
+                      %(record_id)s AS res_id, %(note)s AS note, u.id AS user_id
                  FROM mail_message msg
                  JOIN mail_activity_type mat ON mat.id = msg.mail_activity_type_id
-                 JOIN res_partner p ON p.id = msg.res_id
+                 %(customer_join)s
             LEFT JOIN res_users u ON u.partner_id = msg.author_id
-                WHERE msg.model = 'res.partner'
+                WHERE msg.model = %(model)s
                   AND mat.crm_contact_kind IS NOT NULL
                   AND p.commercial_partner_id = ANY(%(ids)s)
                   AND msg.date >= %(start)s AND msg.date < %(end)s""",
+            record_model=record_model,
+            record_id=record_id,
+            customer_join=customer_join,
+            model=model,
             ids=ids,
             note=self._note("msg.body::text", notes),
             start=moments[0],
@@ -107,6 +120,11 @@ class CrmCustomerContact(models.AbstractModel):
 
     def _source_meetings(self, ids, moments, notes=True):
         """Meetings held: those planned ahead are in ``_planned_contacts()``."""
+        held = SQL("ev.start >= %s AND ev.start < LEAST(%s, now() AT TIME ZONE 'UTC')", *moments)
+        return self._meetings(ids, held, notes)
+
+    def _meetings(self, ids, when, notes=True):
+        """Meetings ``when`` (SQL on ``ev``) with one of the customers' people, not declined."""
         return SQL(
             """SELECT DISTINCT ON (p.commercial_partner_id, ev.id)
                       p.commercial_partner_id AS partner_id, ev.start::date AS date,
@@ -118,13 +136,11 @@ class CrmCustomerContact(models.AbstractModel):
                 WHERE ev.active
                   AND att.state != 'declined'
                   AND p.commercial_partner_id = ANY(%(ids)s)
-                  AND ev.start >= %(start)s
-                  AND ev.start < LEAST(%(end)s, now() AT TIME ZONE 'UTC')""",
+                  AND %(when)s""",
             kind=MEETING,
             ids=ids,
             note=self._note("ev.name", notes),
-            start=moments[0],
-            end=moments[1],
+            when=when,
         )
 
     def _source_emails_received(self, ids, moments, notes=True):
@@ -189,21 +205,16 @@ class CrmCustomerContact(models.AbstractModel):
                    AND p.commercial_partner_id = ANY(%(ids)s)
                    AND act.date_deadline BETWEEN %(date_from)s AND %(date_to)s)
              UNION ALL
-               (SELECT DISTINCT ON (p.commercial_partner_id, ev.id)
-                       p.commercial_partner_id, ev.start::date, %(meeting)s,
-                       'calendar.event', ev.id, ev.name, ev.user_id
-                  FROM calendar_event ev
-                  JOIN calendar_attendee att ON att.event_id = ev.id
-                  JOIN res_partner p ON p.id = att.partner_id
-                 WHERE ev.active
-                   AND att.state != 'declined'
-                   AND p.commercial_partner_id = ANY(%(ids)s)
-                   AND ev.start >= GREATEST(%(start)s, now() AT TIME ZONE 'UTC')
-                   AND ev.start < %(end)s)""",
+               (%(meetings)s)""",
             ids=ids,
             date_from=date_from or start.date(),
             date_to=date_to,
-            start=start,
-            end=end,
-            meeting=MEETING,
+            meetings=self._meetings(
+                ids,
+                SQL(
+                    "ev.start >= GREATEST(%s, now() AT TIME ZONE 'UTC') AND ev.start < %s",
+                    start,
+                    end,
+                ),
+            ),
         )

@@ -19,23 +19,16 @@ class CrmCustomerContact(models.AbstractModel):
     def _source_lead_activities(self, ids, moments, notes=True):
         """Done activities of a contact type on the customer's opportunities (and leads),
         lost ones included: the call was made."""
-        return SQL(
-            """SELECT p.commercial_partner_id AS partner_id, msg.date::date AS date,
-                      mat.crm_contact_kind AS kind, 'crm.lead' AS model, lead.id AS res_id,
-                      %(note)s AS note, u.id AS user_id
-                 FROM mail_message msg
-                 JOIN mail_activity_type mat ON mat.id = msg.mail_activity_type_id
-                 JOIN crm_lead lead ON lead.id = msg.res_id
-                 JOIN res_partner p ON p.id = lead.partner_id
-            LEFT JOIN res_users u ON u.partner_id = msg.author_id
-                WHERE msg.model = 'crm.lead'
-                  AND mat.crm_contact_kind IS NOT NULL
-                  AND p.commercial_partner_id = ANY(%(ids)s)
-                  AND msg.date >= %(start)s AND msg.date < %(end)s""",
-            ids=ids,
-            note=self._note("msg.body::text", notes),
-            start=moments[0],
-            end=moments[1],
+        return self._activity_messages(
+            ids,
+            moments,
+            notes,
+            "crm.lead",
+            SQL(
+                """JOIN crm_lead lead ON lead.id = msg.res_id
+                   JOIN res_partner p ON p.id = lead.partner_id"""
+            ),
+            record=(SQL("'crm.lead'"), SQL("lead.id")),
         )
 
     @api.model
