@@ -1,6 +1,8 @@
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
+import pytz
+
 from odoo import api, models
 from odoo.tools import SQL
 
@@ -80,11 +82,31 @@ class CrmCustomerContact(models.AbstractModel):
         """The SQL of a source's ``note`` column: ``expression``, or NULL without notes."""
         return SQL(expression) if notes else SQL("NULL::text")
 
+    @api.model
+    def _contact_tz(self):
+        """The time zone whose days the contacts fall on: the reader's (the context's), else
+        the company's, else UTC; the nightly pass, without one, counts the company's days."""
+        tz = self.env.context.get("tz") or self.env.company.partner_id.tz or "UTC"
+        return tz if tz in pytz.all_timezones_set else "UTC"
+
+    @api.model
+    def _contact_moments(self, date_from, date_to):
+        """The bounds, in UTC as Odoo stores timestamps, of the days from ``date_from`` (None:
+        since ever) to ``date_to`` included in ``_contact_tz()``, and that time zone."""
+        tz = self._contact_tz()
+        zone = pytz.timezone(tz)
+
+        def utc(day):
+            moment = zone.localize(datetime.combine(day, time.min))
+            return moment.astimezone(pytz.utc).replace(tzinfo=None)
+
+        start = utc(date_from) if date_from else datetime(1970, 1, 1)
+        return start, utc(date_to + timedelta(days=1)), tz
+
     @staticmethod
-    def _contact_moments(date_from, date_to):
-        """The SQL bounds of a timestamp between the two days (UTC)."""
-        start = datetime.combine(date_from, time.min) if date_from else datetime(1970, 1, 1)
-        return start, datetime.combine(date_to + timedelta(days=1), time.min)
+    def _local_day(column, moments):
+        """SQL of the day of the UTC timestamp ``column`` in the moments' time zone."""
+        return SQL("(%s AT TIME ZONE 'UTC' AT TIME ZONE %s)::date", SQL(column), moments[2])
 
     def _source_done_activities(self, ids, moments, notes=True):
         return self._activity_messages(
@@ -97,7 +119,7 @@ class CrmCustomerContact(models.AbstractModel):
         rows point to the message, or to ``record`` (SQL of a model name and an id)."""
         record_model, record_id = record or (SQL("'mail.message'"), SQL("msg.id"))
         return SQL(
-            """SELECT p.commercial_partner_id AS partner_id, msg.date::date AS date,
+            """SELECT p.commercial_partner_id AS partner_id, %(day)s AS date,
                       mat.crm_contact_kind AS kind, %(record_model)s AS model,
                       %(record_id)s AS res_id, %(note)s AS note, u.id AS user_id
                  FROM mail_message msg
@@ -108,6 +130,7 @@ class CrmCustomerContact(models.AbstractModel):
                   AND mat.crm_contact_kind IS NOT NULL
                   AND p.commercial_partner_id = ANY(%(ids)s)
                   AND msg.date >= %(start)s AND msg.date < %(end)s""",
+            day=self._local_day("msg.date", moments),
             record_model=record_model,
             record_id=record_id,
             customer_join=customer_join,
@@ -120,14 +143,16 @@ class CrmCustomerContact(models.AbstractModel):
 
     def _source_meetings(self, ids, moments, notes=True):
         """Meetings held: those planned ahead are in ``_planned_contacts()``."""
-        held = SQL("ev.start >= %s AND ev.start < LEAST(%s, now() AT TIME ZONE 'UTC')", *moments)
-        return self._meetings(ids, held, notes)
+        held = SQL(
+            "ev.start >= %s AND ev.start < LEAST(%s, now() AT TIME ZONE 'UTC')", *moments[:2]
+        )
+        return self._meetings(ids, held, moments, notes)
 
-    def _meetings(self, ids, when, notes=True):
+    def _meetings(self, ids, when, moments, notes=True):
         """Meetings ``when`` (SQL on ``ev``) with one of the customers' people, not declined."""
         return SQL(
             """SELECT DISTINCT ON (p.commercial_partner_id, ev.id)
-                      p.commercial_partner_id AS partner_id, ev.start::date AS date,
+                      p.commercial_partner_id AS partner_id, %(day)s AS date,
                       %(kind)s AS kind, 'calendar.event' AS model, ev.id AS res_id,
                       %(note)s AS note, ev.user_id AS user_id
                  FROM calendar_event ev
@@ -139,13 +164,14 @@ class CrmCustomerContact(models.AbstractModel):
                   AND %(when)s""",
             kind=MEETING,
             ids=ids,
+            day=self._local_day("ev.start", moments),
             note=self._note("ev.name", notes),
             when=when,
         )
 
     def _source_emails_received(self, ids, moments, notes=True):
         return SQL(
-            """SELECT p.commercial_partner_id AS partner_id, msg.date::date AS date,
+            """SELECT p.commercial_partner_id AS partner_id, %(day)s AS date,
                       %(kind)s AS kind, 'mail.message' AS model, msg.id AS res_id,
                       %(note)s AS note, NULL::integer AS user_id
                  FROM mail_message msg
@@ -154,6 +180,7 @@ class CrmCustomerContact(models.AbstractModel):
                   AND p.commercial_partner_id = ANY(%(ids)s)
                   AND msg.date >= %(start)s AND msg.date < %(end)s""",
             kind=EMAIL,
+            day=self._local_day("msg.date", moments),
             ids=ids,
             note=self._note("msg.subject::text", notes),
             start=moments[0],
@@ -165,7 +192,7 @@ class CrmCustomerContact(models.AbstractModel):
         by email that did not fail), from any document's chatter."""
         return SQL(
             """SELECT DISTINCT ON (p.commercial_partner_id, msg.id)
-                      p.commercial_partner_id AS partner_id, msg.date::date AS date,
+                      p.commercial_partner_id AS partner_id, %(day)s AS date,
                       %(kind)s AS kind, 'mail.message' AS model, msg.id AS res_id,
                       %(note)s AS note, u.id AS user_id
                  FROM mail_notification notif
@@ -179,6 +206,7 @@ class CrmCustomerContact(models.AbstractModel):
                   AND p.commercial_partner_id = ANY(%(ids)s)
                   AND msg.date >= %(start)s AND msg.date < %(end)s""",
             kind=EMAIL,
+            day=self._local_day("msg.date", moments),
             failed=FAILED_EMAIL,
             ids=ids,
             note=self._note("msg.subject::text", notes),
@@ -191,7 +219,8 @@ class CrmCustomerContact(models.AbstractModel):
         """Contacts planned for customers ``ids`` between the dates, rows as the sources'
         (``user_id`` who is to make it): pending activities of a contact type on the
         customer or its people, and meetings ahead with one of them."""
-        start, end = self._contact_moments(date_from, date_to)
+        moments = self._contact_moments(date_from, date_to)
+        start, end = moments[:2]
         return SQL(
             """(SELECT p.commercial_partner_id AS partner_id, act.date_deadline AS date,
                        mat.crm_contact_kind AS kind, 'mail.activity' AS model, act.id AS res_id,
@@ -216,5 +245,6 @@ class CrmCustomerContact(models.AbstractModel):
                     start,
                     end,
                 ),
+                moments,
             ),
         )

@@ -7,6 +7,7 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL
 
 from ..engine import warnings as warning_engine
 from ..models.tools import owned_writer
@@ -139,6 +140,33 @@ class TestContacts(MetricsCase):
         self._done(other, self.call, 1)
         self.customer.message_post(body="internal", subtype_xmlid="mail.mt_note")
         self.assertFalse(self._measured()["last_contact_date"])
+
+    def test_contacts_fall_on_the_days_of_the_time_zone(self):
+        """A call done at 23:30 UTC is the next morning in Shanghai: the next day there."""
+        day = self.today - timedelta(days=5)
+        with freeze_time(datetime.combine(day, time(23, 30))):
+            self.env["mail.activity"].create(
+                {
+                    "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                    "res_id": self.customer.id,
+                    "activity_type_id": self.call.id,
+                    "user_id": self.env.uid,
+                }
+            ).action_feedback(feedback="late call")
+        Contact = self.env["crm.customer.contact"]
+        Contact._flush_sources()
+        for tz, expected in (("UTC", day), ("Asia/Shanghai", day + timedelta(days=1))):
+            with self.subTest(tz=tz):
+                events = Contact.with_context(tz=tz)._contact_events(
+                    self.customer.ids, day - timedelta(days=1), day + timedelta(days=1)
+                )
+                rows = self.env.execute_query(SQL("SELECT date, kind FROM (%s) e", events))
+                self.assertEqual(rows, [(expected, "phone")])
+        # a day's bounds are the time zone's: in Shanghai the call is not on the UTC day
+        events = Contact.with_context(tz="Asia/Shanghai")._contact_events(
+            self.customer.ids, day, day
+        )
+        self.assertFalse(self.env.execute_query(SQL("SELECT date FROM (%s) e", events)))
 
     def test_weekly_calls_without_orders_are_not_silence(self):
         """A customer who never ordered but is called every week is not silent for the
