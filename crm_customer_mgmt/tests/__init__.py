@@ -41,3 +41,4 @@ from . import test_engine_contacts
 from . import test_handover
 from . import test_contact_calendar
 from . import test_contact_tours
+from . import test_sale_credit_queries
