@@ -1033,6 +1033,37 @@ def run_rules(registry):
     print(f"  {verdict(seconds <= RULES_TARGET_SECONDS)}  at most {RULES_TARGET_SECONDS} s")
 
 
+REFRESH_SAMPLES = 20
+REFRESH_TARGET_MS = 200
+
+
+def run_refresh(registry):
+    """Times the card's Refresh (the pass for one customer) as the administrator, on
+    customers spread over the whole table, each in a transaction rolled back after."""
+    timings = []
+    with registry.cursor() as cr:
+        env = new_env(cr)
+        env = env(user=env.ref("base.user_admin"))
+        cr.execute("SELECT id FROM res_partner WHERE name LIKE 'Bench Customer %%' ORDER BY id")
+        ids = [row[0] for row in cr.fetchall()]
+        step = max(1, len(ids) // REFRESH_SAMPLES)
+        for pid in ids[::step][:REFRESH_SAMPLES]:
+            partner = env["res.partner"].browse(pid)
+            env.invalidate_all()
+            started = time.perf_counter()
+            partner.action_refresh_relationship()
+            env.flush_all()
+            timings.append((time.perf_counter() - started) * 1000)
+            cr.rollback()
+    median, worst = statistics.median(timings), max(timings)
+    print()
+    print(
+        f"card Refresh: {len(timings)} customers spread over {len(ids):,}, median"
+        f" {median:.0f} ms, slowest {worst:.0f} ms (the first includes warming the caches)"
+    )
+    print(f"  {verdict(median <= REFRESH_TARGET_MS)}  median at most {REFRESH_TARGET_MS} ms")
+
+
 BACKTEST_CUSTOMERS = 20_000  # the back-test's target: 12 month-ends of this many customers
 BACKTEST_MONTHS = 12
 BACKTEST_TARGET_SECONDS = 60
@@ -1268,6 +1299,7 @@ def main():
         passes.append(run_pass(registry, number, args.profile))
         say(f"pass {number}: {passes[-1]['seconds']:.1f} s, peak RSS {passes[-1]['peak']:,.0f} MB")
     report(args, loaded, floor, passes)
+    run_refresh(registry)
     run_rules(registry)
     run_backtest(registry)
 
