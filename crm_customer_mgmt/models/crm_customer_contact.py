@@ -221,30 +221,42 @@ class CrmCustomerContact(models.AbstractModel):
         customer or its people, and meetings ahead with one of them."""
         moments = self._contact_moments(date_from, date_to)
         start, end = moments[:2]
+        ahead = SQL(
+            "ev.start >= GREATEST(%s, now() AT TIME ZONE 'UTC') AND ev.start < %s", start, end
+        )
         return SQL(
-            """(SELECT p.commercial_partner_id AS partner_id, act.date_deadline AS date,
-                       mat.crm_contact_kind AS kind, 'mail.activity' AS model, act.id AS res_id,
-                       COALESCE(act.summary, act.note::text) AS note, act.user_id AS user_id
-                  FROM mail_activity act
-                  JOIN mail_activity_type mat ON mat.id = act.activity_type_id
-                  JOIN res_partner p ON p.id = act.res_id
-                 WHERE act.res_model = 'res.partner'
-                   AND act.active
-                   AND mat.crm_contact_kind IS NOT NULL
-                   AND p.commercial_partner_id = ANY(%(ids)s)
-                   AND act.date_deadline BETWEEN %(date_from)s AND %(date_to)s)
-             UNION ALL
-               (%(meetings)s)""",
-            ids=ids,
-            date_from=date_from or start.date(),
-            date_to=date_to,
-            meetings=self._meetings(
+            "(%s) UNION ALL (%s)",
+            self._pending_activities(
                 ids,
-                SQL(
-                    "ev.start >= GREATEST(%s, now() AT TIME ZONE 'UTC') AND ev.start < %s",
-                    start,
-                    end,
-                ),
-                moments,
+                date_from or start.date(),
+                date_to,
+                "res.partner",
+                SQL("JOIN res_partner p ON p.id = act.res_id"),
             ),
+            self._meetings(ids, ahead, moments),
+        )
+
+    def _pending_activities(self, ids, date_from, date_to, model, customer_join, where=None):
+        """Pending activities of a contact type due between the dates on records of
+        ``model``, whose customer is the commercial partner of ``p``, the partner
+        ``customer_join`` joins from ``act``; ``where``, SQL of more conditions."""
+        return SQL(
+            """SELECT p.commercial_partner_id AS partner_id, act.date_deadline AS date,
+                      mat.crm_contact_kind AS kind, 'mail.activity' AS model, act.id AS res_id,
+                      COALESCE(act.summary, act.note::text) AS note, act.user_id AS user_id
+                 FROM mail_activity act
+                 JOIN mail_activity_type mat ON mat.id = act.activity_type_id
+                 %(customer_join)s
+                WHERE act.res_model = %(model)s
+                  AND act.active
+                  AND mat.crm_contact_kind IS NOT NULL
+                  AND p.commercial_partner_id = ANY(%(ids)s)
+                  AND act.date_deadline BETWEEN %(date_from)s AND %(date_to)s
+                  %(where)s""",
+            customer_join=customer_join,
+            model=model,
+            ids=ids,
+            date_from=date_from,
+            date_to=date_to,
+            where=SQL("AND %s", where) if where else SQL(),
         )

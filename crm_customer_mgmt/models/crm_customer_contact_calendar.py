@@ -140,9 +140,7 @@ class CrmCustomerContact(models.AbstractModel):
     @api.model
     def _calendar_rows(self, ids, first, last):
         """The done and the planned contacts of customers ``ids`` in the month, one SQL."""
-        for model in ("mail.message", "mail.activity", "calendar.event", "calendar.attendee"):
-            self.env[model].flush_model()
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self._flush_sources()
         return self.env.execute_query_dict(
             SQL(
                 """SELECT partner_id, date, kind, model, res_id, note, FALSE AS planned

@@ -439,7 +439,7 @@ class CrmCustomerHandover(models.TransientModel):
         events = Contact._contact_events(
             customers.ids, today - timedelta(days=CONTACT_DAYS), today
         )
-        self.env.flush_all()
+        Contact._flush_sources()
         rows = self.env.execute_query_dict(
             SQL(
                 """

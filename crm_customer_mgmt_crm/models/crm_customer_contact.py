@@ -36,24 +36,21 @@ class CrmCustomerContact(models.AbstractModel):
         """Also the pending activities of a contact type on the customer's open leads and
         opportunities."""
         start = self._contact_moments(date_from, date_to)[0]
-        return SQL(
-            """%(planned)s
-             UNION ALL
-               (SELECT p.commercial_partner_id, act.date_deadline, mat.crm_contact_kind,
-                       'mail.activity', act.id, COALESCE(act.summary, act.note::text),
-                       act.user_id
-                  FROM mail_activity act
-                  JOIN mail_activity_type mat ON mat.id = act.activity_type_id
-                  JOIN crm_lead lead ON lead.id = act.res_id
-                  JOIN res_partner p ON p.id = lead.partner_id
-                 WHERE act.res_model = 'crm.lead'
-                   AND act.active
-                   AND lead.active
-                   AND mat.crm_contact_kind IS NOT NULL
-                   AND p.commercial_partner_id = ANY(%(ids)s)
-                   AND act.date_deadline BETWEEN %(date_from)s AND %(date_to)s)""",
-            planned=super()._planned_contacts(ids, date_from, date_to),
-            ids=ids,
-            date_from=date_from or start.date(),
-            date_to=date_to,
+        leads = self._pending_activities(
+            ids,
+            date_from or start.date(),
+            date_to,
+            "crm.lead",
+            SQL(
+                """JOIN crm_lead lead ON lead.id = act.res_id
+                   JOIN res_partner p ON p.id = lead.partner_id"""
+            ),
+            SQL("lead.active"),
         )
+        return SQL("%s UNION ALL (%s)", super()._planned_contacts(ids, date_from, date_to), leads)
+
+    @api.model
+    def _flush_sources(self):
+        """The leads the opportunities' activities join to the customer."""
+        self.env["crm.lead"].flush_model(["partner_id", "active"])
+        return super()._flush_sources()
