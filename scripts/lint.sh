@@ -7,7 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_odoo
 ensure_venv
 cd "$ROOT"
-MODULES=("$ADDON" "${ADDON}_stock" "${ADDON}_crm")
+MODULES=("$ADDON" "${ADDON}_stock" "${ADDON}_crm" "${ADDON}_spreadsheet_dashboard")
 
 if [ "${1:-}" = "--fix" ]; then
     say "ruff: fixing and formatting ${MODULES[*]}"

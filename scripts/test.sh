@@ -8,7 +8,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 setup
 
-MODULES=("$ADDON" "${ADDON}_stock" "${ADDON}_crm")
+MODULES=("$ADDON" "${ADDON}_stock" "${ADDON}_crm" "${ADDON}_spreadsheet_dashboard")
 
 DB=crm_test_$$
 LOG=$(mktemp -t crm_install.XXXXXX.log)

@@ -43,8 +43,8 @@ odoo_at "$WORK/addons" -d "$DB" -i "$ADDON" --with-demo --stop-after-init --no-h
 say "running its nightly pass and warning rules, recording the customers"
 shell_step "$WORK/addons" fill || die "filling the previous release's database failed (above)."
 
-# ${ADDON}_stock and ${ADDON}_crm stay uninstalled: they wait for sale_stock and crm, which
-# that database lacks
+# ${ADDON}_stock, ${ADDON}_crm and ${ADDON}_spreadsheet_dashboard stay uninstalled: they wait
+# for sale_stock, crm and spreadsheet_dashboard, which that database lacks
 say "upgrading $DB to this checkout's $ADDON"
 odoo -d "$DB" -u "$ADDON" --stop-after-init --no-http --log-level=warn --logfile="$WORK/upgrade.log" \
     || { cat "$WORK/upgrade.log"; die "the upgrade failed (log above)."; }
