@@ -75,6 +75,36 @@ class TestCustomerAnalysis(MetricsCase):
         self.assertEqual(measured["margin"], 80.0 - 4 * 12.0)
         self.assertEqual(self.customer.customer_margin, 32.0)
 
+    def test_order_cost_in_another_currency_counts_at_the_invoice_rate(self):
+        euro = self.setup_other_currency("EUR", rates=[("2026-01-01", 2.0)])
+        pricelist = self.env["product.pricelist"].create({"name": "EUR", "currency_id": euro.id})
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "pricelist_id": pricelist.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.product.id,
+                            "product_uom_qty": 5,
+                            "price_unit": 40.0,
+                            "purchase_price": 30.0,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+        invoice = order._create_invoices()
+        invoice.write({"invoice_date": date(2026, 5, 10), "date": date(2026, 5, 10)})
+        invoice.action_post()
+        self.assertEqual(invoice.currency_id, euro)
+        self._run(self.customer)
+        # EUR 200 of sales and EUR 150 of cost, at 2 EUR to the company's unit
+        self.assertEqual(self._metrics(self.customer)["sales"], 100.0)
+        self.assertEqual(self.customer.customer_margin, 25.0)
+
     def test_margin_from_the_product_cost_without_an_order_and_refunds_lower_it(self):
         self._invoice(self.customer, date(2026, 5, 1), 10.0)  # one unit, product cost 6
         self._invoice(self.customer, date(2026, 5, 20), 10.0, move_type="out_refund")
