@@ -52,6 +52,20 @@ class TestDashboardTour(HttpCase):
             strict=True,
         ):
             owned_writer(customer).write(values)
+        cls.env["crm.customer.metrics"].create(
+            [
+                {
+                    "partner_id": customer.id,
+                    "company_id": cls.env.company.id,
+                    "sales_12m": sales,
+                    "margin_12m": margin,
+                    "cost_to_serve_12m": 0,
+                }
+                for customer, sales, margin in zip(
+                    cls.customers, (9000, 1000), (1500, 500), strict=True
+                )
+            ]
+        )
         cls.env["crm.customer.stage.history"].create(
             {
                 "partner_id": cls.customers[1].id,
