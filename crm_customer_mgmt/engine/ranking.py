@@ -49,16 +49,6 @@ def _ranked(amounts):
     return sorted(positive, key=lambda item: (-item[1], item[0]))
 
 
-def ranks(amounts):
-    """Rank per customer from ``amounts`` (customer -> amount), 1 for the largest; customers
-    at zero are not ranked, those below it come last. Ties keep a stable order by key."""
-    ranked = sorted(
-        ((key, amount) for key, amount in amounts.items() if amount),
-        key=lambda item: (-item[1], item[0]),
-    )
-    return {key: position for position, (key, _amount) in enumerate(ranked, start=1)}
-
-
 def cost_customers(revenue_classes, profit_classes, profits):
     """Customers high on revenue and low or negative on profit (成本客户): class A by
     revenue, and class C by profit or no profit at all."""

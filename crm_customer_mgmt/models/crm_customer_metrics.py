@@ -354,8 +354,8 @@ class CrmCustomerMetrics(models.Model):
     def _ranks(self):
         """Partner id -> the columns that rank each measured customer of the company among
         the others, over the last 12 months: ABC class and value tier (by the rank basis:
-        revenue, margin or profit), revenue and profit ranks, the cost customer flag, and
-        the RFM scores and segment of those who ever bought."""
+        revenue, margin or profit), the cost customer flag, and the RFM scores and segment
+        of those who ever bought."""
         rows = self.env.execute_query(
             SQL(
                 """SELECT partner_id, sales_12m, margin_12m, margin_12m - cost_to_serve_12m,
@@ -377,7 +377,6 @@ class CrmCustomerMetrics(models.Model):
         )
         classes = ranking.abc_classes(basis, a, b)
         tiers = ranking.value_tiers(basis, vip, key, ordinary)
-        revenue_ranks, profit_ranks = ranking.ranks(revenues), ranking.ranks(profits)
         cost = ranking.cost_customers(
             ranking.abc_classes(revenues, a, b), ranking.abc_classes(profits, a, b), profits
         )
@@ -386,8 +385,6 @@ class CrmCustomerMetrics(models.Model):
             pid: {
                 "abc_class": classes[pid],
                 "value_tier": tiers[pid],
-                "revenue_rank": revenue_ranks.get(pid, 0),
-                "profit_rank": profit_ranks.get(pid, 0),
                 "is_cost_customer": cost[pid],
                 **rfm.get(pid, RFM_NONE),
             }

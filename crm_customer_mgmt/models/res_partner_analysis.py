@@ -1,6 +1,6 @@
 # res.partner is split by concern, as its card part lives in res_partner.py
 # pylint: disable=consider-merging-classes-inherited
-from datetime import timedelta
+from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -56,11 +56,17 @@ class ResPartner(models.Model):
         help="The margin of the last 12 months less the cost to serve the customer booked in"
         " them (freight, rebates, promotion).",
     )
-    revenue_rank = _pass_field(
-        fields.Integer, aggregator=None, help="1 for the customer with the most revenue."
+    revenue_rank = fields.Integer(
+        compute="_compute_ranks",
+        groups=USER_GROUP,
+        help="1 for the customer with the most revenue over the last 12 months, at the last"
+        " pass; customers without revenue are not ranked.",
     )
-    profit_rank = _pass_field(
-        fields.Integer, aggregator=None, help="1 for the customer bringing the most profit."
+    profit_rank = fields.Integer(
+        compute="_compute_ranks",
+        groups=USER_GROUP,
+        help="1 for the customer bringing the most profit over the last 12 months, at the"
+        " last pass; loss-making customers come last.",
     )
     is_cost_customer = _pass_field(
         fields.Boolean,
@@ -106,6 +112,38 @@ class ResPartner(models.Model):
     customer_type_differs = fields.Boolean(
         compute="_compute_customer_type_differs", groups=USER_GROUP
     )
+
+    @api.depends_context("company")
+    def _compute_ranks(self):
+        """Read from the metrics table in one query: stored, every customer's rank would
+        change each time one customer moves past others."""
+        ranks = {}
+        if self.ids:
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                SELECT partner_id, basis, position FROM (
+                    SELECT partner_id, 'revenue' AS basis,
+                           ROW_NUMBER() OVER (ORDER BY sales_12m DESC, partner_id) AS position
+                      FROM crm_customer_metrics
+                     WHERE company_id = %(company)s AND sales_12m <> 0
+                     UNION ALL
+                    SELECT partner_id, 'profit',
+                           ROW_NUMBER() OVER (ORDER BY margin_12m - cost_to_serve_12m DESC,
+                                                       partner_id)
+                      FROM crm_customer_metrics
+                     WHERE company_id = %(company)s AND margin_12m - cost_to_serve_12m <> 0
+                ) ranked
+                 WHERE partner_id = ANY(%(ids)s)
+                    """,
+                    company=self.env.company.id,
+                    ids=self._origin.ids,
+                )
+            )
+            ranks = {(pid, basis): position for pid, basis, position in rows}
+        for partner in self:
+            partner.revenue_rank = ranks.get((partner._origin.id, "revenue"), 0)
+            partner.profit_rank = ranks.get((partner._origin.id, "profit"), 0)
 
     @api.depends("customer_type", "suggested_customer_type")
     def _compute_customer_type_differs(self):
@@ -169,9 +207,11 @@ class ResPartner(models.Model):
         return changes
 
     def _tier_churn_rates(self, today, interrupted):
-        """Value tier -> customers lost in the last 12 months over those of the tier, in
-        percent, in this company: a customer lost counts in the tier it had when it left."""
-        since = today - timedelta(days=365)
+        """Value tier -> customers lost in the 12 full months before this one over those of
+        the tier, in percent, in this company. Over full months, the rates and so the
+        lifetime values hold still within a month."""
+        until = today.replace(day=1)
+        since = until - relativedelta(months=12)
         rows = self.env.execute_query(
             SQL(
                 """
@@ -180,7 +220,7 @@ class ResPartner(models.Model):
                   FROM crm_customer_stage_history h
                   JOIN res_partner p ON p.id = h.partner_id
                  WHERE h.stage_to_id = ANY(%(interrupted)s) AND h.company_id = %(company)s
-                   AND h.date > %(since)s AND h.date <= %(today)s
+                   AND h.date >= %(since)s AND h.date < %(until)s
             ), tiers AS (
                 SELECT p.value_tier ->> %(key)s AS tier, COUNT(*) AS customers
                   FROM res_partner p
@@ -198,7 +238,7 @@ class ResPartner(models.Model):
                 company=self.env.company.id,
                 key=str(self.env.company.id),
                 since=since,
-                today=today,
+                until=until,
                 interrupted=list(interrupted),
             )
         )

@@ -39,8 +39,6 @@ PASS_OWNED_FIELDS = frozenset(
         "contact_on_time",
         "customer_margin",
         "customer_profit",
-        "revenue_rank",
-        "profit_rank",
         "is_cost_customer",
         "customer_lifetime_value",
         "customer_lifetime_value_explanation",

@@ -222,7 +222,7 @@ class TestCustomerAnalysis(MetricsCase):
             {
                 "partner_id": lost.id,
                 "stage_to_id": self.interrupted.id,
-                "date": date(2026, 6, 1),
+                "date": date(2026, 5, 20),  # counted from the next month on
                 "change": "interrupted",
             }
         )

@@ -3,14 +3,11 @@ from datetime import date
 from odoo.tests import BaseCase, tagged
 
 from ..engine import analysis
-from ..engine.ranking import cost_customers, quintiles, ranks
+from ..engine.ranking import cost_customers, quintiles
 
 
 @tagged("post_install", "-at_install")
 class TestEngineAnalysis(BaseCase):
-    def test_ranks_put_losses_last_and_leave_zero_out(self):
-        self.assertEqual(ranks({1: 50, 2: 900, 3: 0, 4: -40, 5: 50}), {2: 1, 1: 2, 5: 3, 4: 4})
-
     def test_cost_customers_are_big_on_revenue_and_small_on_profit(self):
         revenue = {1: "A", 2: "A", 3: "B", 4: "A"}
         profit = {1: "A", 2: "C", 3: "C", 4: "B"}
