@@ -42,3 +42,4 @@ from . import test_handover
 from . import test_contact_calendar
 from . import test_contact_tours
 from . import test_sale_credit_queries
+from . import test_churn
