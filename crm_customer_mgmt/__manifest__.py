@@ -25,6 +25,7 @@
         "views/crm_customer_stage_history_views.xml",
         "views/crm_customer_owner_history_views.xml",
         "views/crm_customer_partial_churn_views.xml",
+        "views/crm_customer_churn_report_views.xml",
         "wizard/crm_customer_handover_views.xml",
         "views/crm_customer_wallet_views.xml",
         "wizard/crm_customer_stage_wizard_views.xml",

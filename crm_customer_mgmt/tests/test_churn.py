@@ -2,6 +2,8 @@
 
 from datetime import date, timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
@@ -43,6 +45,216 @@ class ChurnCase(MetricsCase):
         customer = cls._customer(name)
         customer.user_id = rep
         return customer
+
+
+@tagged("post_install", "-at_install")
+class TestChurnReport(ChurnCase):
+    """A known history over one quarter (three months), checked by hand.
+
+    Before the quarter: A (VIP, rep A) and C (VIP, rep A) in stable cooperation, B (key, rep
+    B) in initial cooperation, G (key, rep B) stable, E (ordinary, rep B) in development,
+    D (small, rep A) interrupted. In month 1: C lost (quality, 3000), G lost (no reason,
+    1000), F placed. In month 2: A lost (price, 5000), E drops a line (service, 700). In
+    month 3: D and G won back.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # the view's periods end with the database's current month
+        cls.env.cr.execute("SELECT date_trunc('quarter', CURRENT_DATE)::date")
+        cls.q0 = cls.env.cr.fetchone()[0] - relativedelta(months=6)
+        cls.m1, cls.m2, cls.m3 = (cls.q0 + relativedelta(months=n) for n in range(3))
+        names = "ABCDEFG"
+        reps = [cls.rep_a, cls.rep_b, cls.rep_a, cls.rep_a, cls.rep_b, cls.rep_b, cls.rep_b]
+        customers = [
+            cls._owned_customer(f"Churn {name}", rep)
+            for name, rep in zip(names, reps, strict=True)
+        ]
+        cls.a, cls.b, cls.c, cls.d, cls.e, cls.f, cls.g = customers
+        cls.customers = cls.env["res.partner"].union(*customers)
+        before = cls.q0 - relativedelta(months=2)
+        cls._move(cls.a, before, cls.stable, "vip", cls.rep_a)
+        cls._move(cls.b, before, cls.initial, "key", cls.rep_b)
+        cls._move(cls.c, before, cls.stable, "vip", cls.rep_a)
+        cls._move(cls.d, before - relativedelta(months=6), cls.stable, "key", cls.rep_a)
+        cls._move(cls.d, before, cls.interrupted, "small", cls.rep_a, cls.stable, 400)
+        cls._move(cls.e, before, cls.dev, "ordinary", cls.rep_b)
+        cls._move(cls.g, before, cls.stable, "key", cls.rep_b)
+        # month 1
+        cls._move(
+            cls.c,
+            cls.m1 + timedelta(4),
+            cls.interrupted,
+            "key",
+            cls.rep_a,
+            cls.stable,
+            3000,
+            cls.quality,
+        )
+        cls._move(
+            cls.g, cls.m1 + timedelta(19), cls.interrupted, "small", cls.rep_b, cls.stable, 1000
+        )
+        cls._move(cls.f, cls.m1 + timedelta(14), cls.dev, "small", cls.rep_b)
+        # month 2
+        cls._move(
+            cls.a,
+            cls.m2 + timedelta(9),
+            cls.interrupted,
+            "key",
+            cls.rep_a,
+            cls.stable,
+            5000,
+            cls.price,
+        )
+        cls.env["crm.customer.partial.churn"].sudo().create(
+            {
+                "partner_id": cls.e.id,
+                "company_id": cls.env.company.id,
+                "date": cls.m2 + timedelta(1),
+                "period_start": cls.m2 - timedelta(88),
+                "previous_period_start": cls.m2 - timedelta(178),
+                "user_id": cls.rep_b.id,
+                "value_tier": "ordinary",
+                "stage_id": cls.dev.id,
+                "category_ids": cls.products[1].categ_id.ids,
+                "revenue_lost": 700,
+                "churn_reason_id": cls.service.id,
+            }
+        )
+        # month 3
+        cls._move(cls.d, cls.m3 + timedelta(2), cls.dev, "small", cls.rep_a, cls.interrupted)
+        cls._move(cls.g, cls.m3, cls.dev, "small", cls.rep_b, cls.interrupted)
+
+    @classmethod
+    def _move(cls, partner, when, stage, tier, owner, stage_from=None, revenue=0, reason=None):
+        cls.env["crm.customer.stage.history"].create(
+            {
+                "partner_id": partner.id,
+                "date": when,
+                "stage_from_id": stage_from.id if stage_from else False,
+                "stage_to_id": stage.id,
+                "change": "interrupted" if stage.is_interrupted else "manual",
+                "value_tier": tier,
+                "user_id": owner.id,
+                "revenue_12m": revenue,
+                "churn_reason_id": reason.id if reason else False,
+            }
+        )
+
+    def _report(self, granularity, groupby, user=None, extra=()):
+        Report = self.env["crm.customer.churn.report"]
+        if user:
+            Report = Report.with_user(user)
+        domain = [
+            ("granularity", "=", granularity),
+            ("partner_id", "in", self.customers.ids),
+            ("date", ">=", self.q0),
+            ("date", "<", self.q0 + relativedelta(months=3)),
+            *extra,
+        ]
+        return {
+            group[0] if len(groupby) == 1 else group[: -len(MEASURES)]: group[len(groupby) :]
+            for group in Report._read_group(domain, groupby, MEASURES)
+        }
+
+    def test_monthly_churn_rate(self):
+        months = self._report("month", ["date:month"])
+        # rate, active at start, lost, won back, partial, revenue lost, rows
+        self.assertEqual(months[self.m1], (40.0, 5, 2, 0, 0, 4000.0, 5))  # C, G of A B C E G
+        self.assertEqual(months[self.m2], (25.0, 4, 1, 0, 1, 5700.0, 4))  # A of A B E F
+        self.assertEqual(months[self.m3], (0.0, 3, 0, 2, 0, 0.0, 5))  # B E F, D G back
+        rows = self.env["crm.customer.churn.report"].search(
+            [("granularity", "=", "month"), ("date", "=", self.m3), ("won_back", "=", 1)]
+        )
+        self.assertEqual(rows.partner_id, self.d | self.g)
+        self.assertEqual(set(rows.mapped("active_start")), {0})
+        self.assertEqual(rows.mapped("churn_rate"), [0.0, 0.0], "not active: left out of rates")
+
+    def test_quarterly_churn_rate(self):
+        quarter = self._report("quarter", ["date:quarter"])
+        # A C G lost out of A B C E G; F came and stayed: no row
+        self.assertEqual(quarter[self.q0], (60.0, 5, 3, 2, 1, 9700.0, 6))
+        row = (
+            self.env["crm.customer.churn.report"]
+            .search([("granularity", "=", "quarter"), ("partner_id", "=", self.g.id)])
+            .filtered(lambda r: r.date == self.q0)
+        )
+        self.assertEqual(
+            (row.active_start, row.lost, row.won_back, row.stage_id), (1, 1, 1, self.stable)
+        )
+
+    def test_by_reason_tier_rep_and_stage(self):
+        reasons = self._report("quarter", ["churn_reason_id"])
+        self.assertEqual(reasons[self.price][2], 1, "A lost for its price")
+        self.assertEqual(reasons[self.quality][2], 1)
+        self.assertEqual(reasons[self.service][3:5], (0, 1), "E's dropped line")
+        self.assertEqual(reasons[self.env["crm.churn.reason"]][2], 1, "G: no reason given")
+        tiers = self._report("quarter", ["value_tier"])
+        # the tier at the quarter's start: A C VIP, both lost; B G key, G lost
+        self.assertEqual(tiers["vip"][:3], (100.0, 2, 2))
+        self.assertEqual(tiers["key"][:3], (50.0, 2, 1))
+        self.assertEqual(tiers["ordinary"][:3], (0.0, 1, 0))
+        self.assertEqual(tiers["small"][:4], (False, 0, 0, 1), "D, back from interrupted")
+        reps = self._report("quarter", ["user_id"])
+        self.assertEqual(reps[self.rep_a][:3], (100.0, 2, 2))
+        self.assertEqual(reps[self.rep_b][:3], (100.0 / 3, 3, 1))
+        stages = self._report("month", ["date:month", "stage_id"])
+        self.assertEqual(stages[self.m1, self.stable][:3], (200.0 / 3, 3, 2))
+        self.assertEqual(stages[self.m2, self.dev][:3], (0.0, 2, 0), "E and F")
+
+    def test_rep_sees_own_customers_portal_nothing(self):
+        months = self._report("month", ["date:month"], user=self.rep_a)
+        # rep A: A and C, then A, then D back
+        self.assertEqual(months[self.m1][:3], (50.0, 2, 1))
+        self.assertEqual(months[self.m2][:3], (100.0, 1, 1))
+        self.assertEqual(months[self.m3][1:4], (0, 0, 1))
+        rows = self.env["crm.customer.churn.report"].with_user(self.rep_a).search([])
+        self.assertEqual(rows.partner_id, self.a | self.c | self.d)
+        self.assertEqual(
+            self.env["crm.customer.churn.report"]
+            .with_user(self.supervisor)
+            .search_count([("partner_id", "in", self.customers.ids)]),
+            len(
+                self.env["crm.customer.churn.report"].search(
+                    [("partner_id", "in", self.customers.ids)]
+                )
+            ),
+        )
+        with self.assertRaises(AccessError):
+            self.env["crm.customer.churn.report"].with_user(self.portal).search([])
+
+    def test_other_company_apart(self):
+        other = self.env["res.company"].create({"name": "Churn West"})
+        self.env["crm.customer.stage.history"].create(
+            {
+                "partner_id": self.b.id,
+                "company_id": other.id,
+                "date": self.m1 + timedelta(3),
+                "stage_from_id": self.stable.id,
+                "stage_to_id": self.interrupted.id,
+                "change": "interrupted",
+            }
+        )
+        here = [("company_id", "=", self.env.company.id)]
+        months = self._report("month", ["date:month"], extra=here)
+        self.assertEqual(months[self.m1][2], 2, "B's loss in the other company, not counted")
+        west = self._report("month", ["date:month", "company_id"])
+        self.assertEqual(west[self.m1, other][:3], (False, 0, 1), "unknown there before")
+        self.supervisor.company_ids = self.env.company
+        rows = (
+            self.env["crm.customer.churn.report"]
+            .with_user(self.supervisor)
+            .search([("partner_id", "=", self.b.id)])
+        )
+        self.assertEqual(rows.company_id, self.env.company)
+
+    def test_first_placement_in_interrupted_is_no_loss(self):
+        late = self._owned_customer("Never Bought Here", self.rep_a)
+        self._move(late, self.m1 + timedelta(1), self.interrupted, "small", self.rep_a)
+        self.assertFalse(
+            self.env["crm.customer.churn.report"].search([("partner_id", "=", late.id)])
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -177,6 +389,21 @@ class TestPartialChurn(ChurnCase):
         with self.assertRaisesRegex(AccessError, "cannot be changed directly"):
             mine.with_user(self.supervisor).write({"partner_id": self.other.id})
         self.assertEqual(mine.revenue_lost, 450.0)
+
+    def test_partial_churn_in_the_report(self):
+        self._history()
+        self._pass(self.customer, TODAY)
+        self.env.cr.execute("SELECT CURRENT_DATE")
+        if self.env.cr.fetchone()[0] - relativedelta(months=35) > TODAY.replace(day=1):
+            self.skipTest("June 2026 is out of the analysed months")
+        row = self.env["crm.customer.churn.report"].search(
+            [
+                ("partner_id", "=", self.customer.id),
+                ("granularity", "=", "month"),
+                ("date", "=", TODAY.replace(day=1)),
+            ]
+        )
+        self.assertEqual((row.partial, row.revenue_lost, row.lost), (1, 450.0, 0))
 
 
 @tagged("post_install", "-at_install")
