@@ -1,12 +1,12 @@
 {
     "name": "Customer Management",
     "summary": "Customer cards, relationship stages, credit grades and early warnings",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Sales/Sales",
     "license": "LGPL-3",
     "author": "crm_customer_mgmt developers",
     "website": "https://github.com/crm-customer-mgmt/crm_customer_mgmt",
-    "depends": ["calendar", "contacts", "sale"],
+    "depends": ["calendar", "contacts", "sale_margin"],
     "data": [
         "security/crm_customer_mgmt_security.xml",
         "security/ir.model.access.csv",
@@ -30,6 +30,8 @@
         "views/crm_customer_wallet_views.xml",
         "wizard/crm_customer_stage_wizard_views.xml",
         "views/res_partner_views.xml",
+        "views/res_partner_analysis_views.xml",
+        "views/crm_customer_pareto_report_views.xml",
         "views/crm_credit_grade_views.xml",
         "views/crm_credit_factor_views.xml",
         "views/crm_credit_grade_history_views.xml",

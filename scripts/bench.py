@@ -346,6 +346,7 @@ def make_templates(env, today):
                     "categ_id": category.id,
                     "type": "consu",
                     "list_price": 10.0 * index,
+                    "standard_price": 6.5 * index,
                     "taxes_id": [Command.clear()],
                 }
                 for index in range(1, PRODUCTS_PER_CATEGORY + 1)
@@ -353,6 +354,23 @@ def make_templates(env, today):
         )
     partner = env["res.partner"].create(
         {"name": "Bench template customer", "is_company": True, "customer_rank": 1}
+    )
+    # an order line per product, keeping a cost (sale_margin) other than the product's:
+    # half the invoice lines are linked to them, as if invoiced from orders
+    order = env["sale.order"].create(
+        {
+            "partner_id": partner.id,
+            "order_line": [
+                Command.create(
+                    {
+                        "product_id": product.id,
+                        "purchase_price": product.standard_price * 0.9,
+                        "tax_ids": [Command.clear()],
+                    }
+                )
+                for product in products
+            ],
+        }
     )
     invoice = env["account.move"].create(
         {
@@ -384,6 +402,9 @@ def make_templates(env, today):
     paid_lines = payment.move_id.line_ids
     template = {
         "partner": partner.id,
+        "order_lines": order.order_line.sorted(
+            lambda line: products.ids.index(line.product_id.id)
+        ).ids,
         "invoice": invoice.id,
         "product_line": lines.filtered(lambda aml: aml.display_type == "product").id,
         "receivable_line": lines.filtered(
@@ -631,6 +652,12 @@ def load(env, customers, lines, today, messages=0):
             """FROM bench_line l JOIN bench_move b ON b.k = l.k
                CROSS JOIN account_move_line t WHERE t.id = %(product_line)s""",
         ),
+        params,
+    )
+    cr.execute(
+        """INSERT INTO sale_order_line_invoice_rel (invoice_line_id, order_line_id)
+           SELECT %(account_move_line)s + l.l, (%(order_lines)s::int[])[l.product]
+             FROM bench_line l WHERE l.l %% 2 = 0""",
         params,
     )
     say(f"  {moves:,} invoices, {lines:,} product lines in {time.perf_counter() - started:.1f} s")

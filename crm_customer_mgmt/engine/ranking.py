@@ -1,5 +1,6 @@
 """Customer ranking: ABC classes by cumulative revenue and the customer value pyramid."""
 
+from bisect import bisect_left, bisect_right
 from math import ceil
 
 
@@ -46,3 +47,29 @@ def _ranked(amounts):
     """Customers with a positive amount, largest first; ties keep a stable order by key."""
     positive = [(key, amount) for key, amount in amounts.items() if amount > 0]
     return sorted(positive, key=lambda item: (-item[1], item[0]))
+
+
+def cost_customers(revenue_classes, profit_classes, profits):
+    """Customers high on revenue and low or negative on profit (成本客户): class A by
+    revenue, and class C by profit or no profit at all."""
+    return {
+        key: revenue_classes[key] == "A"
+        and (profit_classes.get(key, "C") == "C" or profits.get(key, 0.0) <= 0)
+        for key in revenue_classes
+    }
+
+
+def quintiles(values, higher_is_better=True):
+    """Score 1-5 per customer from ``values`` (customer -> number): 5 for the best fifth.
+    A score counts the customers strictly worse than this one, so equal values score the
+    same."""
+    ordered = sorted(values.values())
+    count = len(ordered)
+    scores = {}
+    for key, value in values.items():
+        if higher_is_better:
+            worse = bisect_left(ordered, value)
+        else:
+            worse = count - bisect_right(ordered, value)
+        scores[key] = 1 + min(4, 5 * worse // count)
+    return scores

@@ -390,6 +390,39 @@ def cost_to_serve_pct(facts):
     )
 
 
+@metric(
+    "frequency_drop_pct",
+    _("Order frequency drop vs previous period (%)"),
+    bounds=(0, 100),
+    unit=PERCENT,
+)
+def frequency_drop_pct(facts):
+    """The fall in invoices from the previous period to this one (the F of RFM)."""
+    previous, current = facts["invoices_prev"], facts["invoices"]
+    if previous <= 0:
+        return Reading(None)
+    drop = round(100.0 * max(previous - current, 0) / previous, 1)
+    return Reading(
+        drop,
+        _("invoices %(before)s → %(after)s (%(drop)s%% fewer)"),
+        {"before": previous, "after": current, "drop": f"{drop:.1f}"},
+    )
+
+
+@metric("profit_12m", _("Profit, last 12 months"), bounds=(-1e9, 1e9), unit=AMOUNT)
+def profit_12m(facts):
+    """Margin less the cost to serve over the last 12 months (成本客户 when negative)."""
+    margin, cost = facts.get("margin_12m"), facts.get("cost_to_serve_12m")
+    if margin is None:
+        return Reading(None)
+    profit = float(margin) - float(cost or 0)
+    return Reading(
+        profit,
+        _("profit %(profit)s (margin %(margin)s, cost to serve %(cost)s)"),
+        {"profit": _amount(profit), "margin": _amount(margin), "cost": _amount(cost or 0)},
+    )
+
+
 @metric("days_without_contact", _("Days without contact"), unit=DAYS)
 def days_without_contact(facts):
     """Days since the last call, email or meeting; a customer never contacted is silent

@@ -14,6 +14,7 @@ from . import crm_customer_metrics
 from . import crm_customer_metrics_pass
 from . import crm_customer_metrics_sources
 from . import crm_customer_metrics_as_of
+from . import crm_customer_pareto_report
 from . import crm_customer_stage
 from . import crm_customer_stage_history
 from . import crm_customer_owner_history
@@ -34,6 +35,7 @@ from . import res_partner_stage
 from . import res_partner_credit
 from . import res_partner_warning
 from . import res_partner_contact
+from . import res_partner_analysis
 from . import res_company
 from . import res_users
 from . import payment_transaction

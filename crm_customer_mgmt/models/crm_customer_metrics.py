@@ -5,21 +5,52 @@ from typing import NamedTuple
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..engine import ranking
+from ..engine import analysis, ranking
 from .mail_activity_type import CONTACT_KINDS
-from .settings import ABC_A, ABC_B, PERIOD_DAYS, TIER_KEY, TIER_ORDINARY, TIER_VIP, get_setting
+from .settings import (
+    ABC_A,
+    ABC_B,
+    PERIOD_DAYS,
+    RANK_BASIS,
+    TIER_KEY,
+    TIER_ORDINARY,
+    TIER_VIP,
+    get_setting,
+)
 
+RFM_NONE = dict.fromkeys(("rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_segment"))
 MONTHS = 6  # full months of sales kept for the decline warnings
 
 # What counts as a sale, as a table to select from: the posted product lines of customer
 # invoices and credit notes, in company currency and untaxed, a credit note's negative. The
 # customer is the line's partner, the invoice's commercial partner, as on every journal item
-# the pass reads. A plain subquery: PostgreSQL folds it into the query that reads it.
+# the pass reads. A plain subquery: PostgreSQL folds it into the query that reads it, and
+# works out a column (the cost, its joins) only for the queries that read it.
+#
+# ``cost``: what the line's goods cost us, a credit note's negative. Invoiced from an order,
+# the cost that sale_margin keeps on the order line for the quantity invoiced, in the
+# invoice's currency, turned into company currency at the invoice's rate; otherwise the
+# product's cost in the company, for the quantity in the product's unit.
 SALE_LINES = SQL(
     """(SELECT aml.partner_id, aml.company_id, aml.date, -aml.balance AS amount,
-               aml.product_id, aml.move_id, am.move_type
+               aml.product_id, aml.move_id, am.move_type,
+               CASE am.move_type WHEN 'out_refund' THEN -1 ELSE 1 END * COALESCE(
+                   (SELECT sol.purchase_price * aml.quantity
+                               * COALESCE(aml.balance / NULLIF(aml.amount_currency, 0), 1)
+                      FROM sale_order_line_invoice_rel rel
+                      JOIN sale_order_line sol ON sol.id = rel.order_line_id
+                     WHERE rel.invoice_line_id = aml.id
+                  ORDER BY sol.id
+                     LIMIT 1),
+                   COALESCE((pp.standard_price ->> aml.company_id::text)::numeric, 0)
+                       * aml.quantity * COALESCE(line_uom.factor / product_uom.factor, 1)
+               ) AS cost
           FROM account_move_line aml
           JOIN account_move am ON am.id = aml.move_id
+     LEFT JOIN product_product pp ON pp.id = aml.product_id
+     LEFT JOIN product_template pt ON pt.id = pp.product_tmpl_id
+     LEFT JOIN uom_uom line_uom ON line_uom.id = aml.product_uom_id
+     LEFT JOIN uom_uom product_uom ON product_uom.id = pt.uom_id
          WHERE aml.parent_state = 'posted'
            AND aml.display_type = 'product'
            AND am.move_type IN ('out_invoice', 'out_refund'))"""
@@ -80,9 +111,18 @@ class CrmCustomerMetrics(models.Model):
     last_sale_order_date = fields.Date(string="Last Confirmed Sale Order")
     invoice_count = fields.Integer(string="Invoices (period)")
     invoice_count_prev = fields.Integer(string="Invoices (previous period)")
+    invoice_count_12m = fields.Integer(string="Invoices (12 months)")
     sales = fields.Float(string="Sales (period)")
     sales_prev = fields.Float(string="Sales (previous period)")
     sales_12m = fields.Float(string="Sales (12 months)")
+    margin = fields.Float(
+        string="Margin (period)",
+        help="Sales less what the goods sold cost us (the cost kept on the order line, else"
+        " the product's cost), credit notes deducted.",
+    )
+    margin_prev = fields.Float(string="Margin (previous period)")
+    margin_12m = fields.Float(string="Margin (12 months)")
+    margin_total = fields.Float(string="Margin (to date)")
     categories = fields.Json(string="Product Categories (period)")
     categories_prev = fields.Json(string="Product Categories (previous period)")
     first_invoice_date = fields.Date()
@@ -101,6 +141,7 @@ class CrmCustomerMetrics(models.Model):
         help="Journal items on expense accounts that carry this customer as partner (freight,"
         " rebates, promotion costs booked against the customer) in the current period.",
     )
+    cost_to_serve_12m = fields.Float(string="Cost to Serve (12 months)")
 
     last_contact_date = fields.Date(help="Last call, email or meeting with the customer.")
     last_contact_kind = fields.Selection(CONTACT_KINDS)
@@ -126,9 +167,15 @@ class CrmCustomerMetrics(models.Model):
             Measure("last_sale_order_date", "ord", "ord.last_sale_order_date", AS_OF_APPROXIMATE),
             Measure("invoice_count", "cnt", "COALESCE(cnt.n, 0)"),
             Measure("invoice_count_prev", "cnt", "COALESCE(cnt.n_prev, 0)"),
+            Measure("invoice_count_12m", "cnt", "COALESCE(cnt.n_12m, 0)"),
             Measure("sales", "inv", "COALESCE(inv.sales, 0)"),
             Measure("sales_prev", "inv", "COALESCE(inv.sales_prev, 0)"),
             Measure("sales_12m", "inv", "COALESCE(inv.sales_12m, 0)"),
+            # dated, with the costs kept on order lines and products as they are now
+            Measure("margin", "inv", "COALESCE(inv.margin, 0)"),
+            Measure("margin_prev", "inv", "COALESCE(inv.margin_prev, 0)"),
+            Measure("margin_12m", "inv", "COALESCE(inv.margin_12m, 0)"),
+            Measure("margin_total", "inv", "COALESCE(inv.margin_total, 0)"),
             Measure("categories", "cats", "to_jsonb(COALESCE(cats.categories, '{}'))"),
             Measure("categories_prev", "cats", "to_jsonb(COALESCE(cats.categories_prev, '{}'))"),
             Measure("first_invoice_date", "inv", "inv.first_invoice_date"),
@@ -139,6 +186,7 @@ class CrmCustomerMetrics(models.Model):
             Measure("sales_ytd", "inv", "COALESCE(inv.sales_ytd, 0)"),
             Measure("monthly_sales", "inv", f"COALESCE(inv.monthly_sales, '{no_months}'::jsonb)"),
             Measure("cost_to_serve", "cost", "COALESCE(cost.cost_to_serve, 0)"),
+            Measure("cost_to_serve_12m", "cost", "COALESCE(cost.cost_to_serve_12m, 0)"),
             Measure("last_contact_date", "contact", "contact.last_contact_date"),
             Measure("last_contact_kind", "contact", "contact.last_contact_kind"),
             Measure("contacts_phone", "contact", "COALESCE(contact.phone, 0)"),
@@ -304,18 +352,62 @@ class CrmCustomerMetrics(models.Model):
         )
 
     def _ranks(self):
-        """(ABC class, value tier) per measured customer of the company, from 12-month sales."""
+        """Partner id -> the columns that rank each measured customer of the company among
+        the others, over the last 12 months: ABC class and value tier (by the rank basis:
+        revenue, margin or profit), the cost customer flag, and the RFM scores and segment
+        of those who ever bought."""
         rows = self.env.execute_query(
             SQL(
-                "SELECT partner_id, sales_12m FROM crm_customer_metrics WHERE company_id = %s",
+                """SELECT partner_id, sales_12m, margin_12m, margin_12m - cost_to_serve_12m,
+                          last_invoice_date, invoice_count_12m
+                     FROM crm_customer_metrics WHERE company_id = %s""",
                 self.env.company.id,
             )
         )
-        revenues = dict(rows)
+        revenues = {row[0]: row[1] or 0.0 for row in rows}
+        profits = {row[0]: row[3] or 0.0 for row in rows}
+        basis = {
+            "revenue": revenues,
+            "margin": {row[0]: row[2] or 0.0 for row in rows},
+            "profit": profits,
+        }[get_setting(self.env, RANK_BASIS)]
         a, b, vip, key, ordinary = (
             get_setting(self.env, setting)
             for setting in (ABC_A, ABC_B, TIER_VIP, TIER_KEY, TIER_ORDINARY)
         )
-        classes = ranking.abc_classes(revenues, a, b)
-        tiers = ranking.value_tiers(revenues, vip, key, ordinary)
-        return {pid: (classes[pid], tiers[pid]) for pid in revenues}
+        classes = ranking.abc_classes(basis, a, b)
+        tiers = ranking.value_tiers(basis, vip, key, ordinary)
+        cost = ranking.cost_customers(
+            ranking.abc_classes(revenues, a, b), ranking.abc_classes(profits, a, b), profits
+        )
+        rfm = self._rfm({row[0]: (row[4], row[5], row[1] or 0.0) for row in rows if row[4]})
+        return {
+            pid: {
+                "abc_class": classes[pid],
+                "value_tier": tiers[pid],
+                "is_cost_customer": cost[pid],
+                **rfm.get(pid, RFM_NONE),
+            }
+            for pid in revenues
+        }
+
+    @staticmethod
+    def _rfm(bought):
+        """RFM scores and segment per customer of ``bought`` (partner id -> (last invoice
+        date, invoices in 12 months, sales in 12 months)): customers who ever bought."""
+        if not bought:
+            return {}
+        recency = ranking.quintiles({pid: row[0].toordinal() for pid, row in bought.items()})
+        frequency = ranking.quintiles({pid: row[1] for pid, row in bought.items()})
+        money = ranking.quintiles({pid: row[2] for pid, row in bought.items()})
+        return {
+            pid: {
+                "rfm_recency": recency[pid],
+                "rfm_frequency": frequency[pid],
+                "rfm_monetary": money[pid],
+                "rfm_segment": analysis.rfm_segment(
+                    recency[pid], frequency[pid], money[pid], bought[pid][1]
+                ),
+            }
+            for pid in bought
+        }

@@ -151,20 +151,22 @@ class CrmCustomerMetrics(models.Model):
 
     def _pass_apply(self, partners, today, ranks=None):
         """Write what the stored measures mean for ``partners`` in one UPDATE, then log the
-        stage and grade changes. ``ranks`` maps partner ids to (ABC class, value tier)."""
+        stage and grade changes. ``ranks`` maps partner ids to the columns ranked among all
+        customers (``_ranks()``); without it, they stay as they are."""
         measured = self._measured(partners.ids)
         shares = self.env["crm.customer.wallet"]._current_shares(partners.ids, today)
         values, first, decisions = partners._relationship_changes(measured, shares, today)
         if ranks:
             for pid, row in values.items():
-                row["abc_class"], row["value_tier"] = ranks[pid]
+                row.update(ranks[pid])
             abc = {pid: row["abc_class"] for pid, row in values.items()}
         else:
             abc = {partner.id: partner.abc_class for partner in partners}
         credit, grade_changes = partners._credit_changes(measured, today, abc)
         contact = partners._contact_changes(measured, values, today)
+        analysis = partners._analysis_changes(measured, values, today)
         partners._write_changed(
-            {pid: values[pid] | credit[pid] | contact[pid] for pid in partners.ids}
+            {pid: values[pid] | credit[pid] | contact[pid] | analysis[pid] for pid in partners.ids}
         )
         partners._apply_decisions(first, decisions, today)
         partners._log_grade_changes(grade_changes, today)

@@ -27,6 +27,8 @@ class CrmCustomerMetrics(models.Model):
         return (window.copies or {}).get(table) or SQL.identifier(table)
 
     def _source_sales(self, window):
+        # the lines are read once (OFFSET 0 keeps them a subquery): each line's cost is
+        # worked out once for the four margins
         return SQL(
             """
                 SELECT sale.partner_id,
@@ -39,11 +41,19 @@ class CrmCustomerMetrics(models.Model):
                            WHERE sale.date >= %(prev)s AND sale.date < %(cur)s) AS sales_prev,
                        SUM(sale.amount) FILTER (WHERE sale.date >= %(year)s) AS sales_12m,
                        SUM(sale.amount) FILTER (WHERE sale.date >= %(jan1)s) AS sales_ytd,
+                       SUM(sale.margin) FILTER (WHERE sale.date >= %(cur)s) AS margin,
+                       SUM(sale.margin) FILTER (
+                           WHERE sale.date >= %(prev)s AND sale.date < %(cur)s) AS margin_prev,
+                       SUM(sale.margin) FILTER (WHERE sale.date >= %(year)s) AS margin_12m,
+                       SUM(sale.margin) AS margin_total,
                        jsonb_build_array(%(months)s) AS monthly_sales
-                  FROM %(sales)s sale
-                 WHERE sale.partner_id = ANY(%(ids)s)
-                   AND sale.company_id = %(company)s
-                   AND sale.date <= %(today)s
+                  FROM (SELECT sale.partner_id, sale.date, sale.amount, sale.move_type,
+                               sale.amount - sale.cost AS margin
+                          FROM %(sales)s sale
+                         WHERE sale.partner_id = ANY(%(ids)s)
+                           AND sale.company_id = %(company)s
+                           AND sale.date <= %(today)s
+                        OFFSET 0) sale
               GROUP BY sale.partner_id
             """,
             sales=self._window_sales(window),
@@ -70,13 +80,15 @@ class CrmCustomerMetrics(models.Model):
             """
                 SELECT partner_id,
                        COUNT(*) FILTER (WHERE date >= %(cur)s) AS n,
-                       COUNT(*) FILTER (WHERE date < %(cur)s) AS n_prev
+                       COUNT(*) FILTER (WHERE date >= %(prev)s AND date < %(cur)s) AS n_prev,
+                       COUNT(*) FILTER (WHERE date >= %(year)s) AS n_12m
                   FROM (SELECT DISTINCT sale.partner_id, sale.move_id, sale.date
                           FROM %(sales)s sale
                          WHERE sale.partner_id = ANY(%(ids)s)
                            AND sale.company_id = %(company)s
                            AND sale.move_type = 'out_invoice'
-                           AND sale.date BETWEEN %(prev)s AND %(today)s) invoices
+                           AND sale.date BETWEEN LEAST(%(prev)s, %(year)s) AND %(today)s
+                       ) invoices
               GROUP BY partner_id
             """,
             sales=self._window_sales(window),
@@ -201,14 +213,17 @@ class CrmCustomerMetrics(models.Model):
     def _source_cost(self, window):
         return SQL(
             """
-                SELECT aml.partner_id, SUM(aml.balance) AS cost_to_serve
+                SELECT aml.partner_id,
+                       SUM(aml.balance) FILTER (WHERE aml.date >= %(cur)s) AS cost_to_serve,
+                       SUM(aml.balance) FILTER (WHERE aml.date >= %(year)s)
+                           AS cost_to_serve_12m
                   FROM %(items)s aml
                   JOIN account_account acc ON acc.id = aml.account_id
                  WHERE aml.partner_id = ANY(%(ids)s)
                    AND aml.company_id = %(company)s
                    AND acc.account_type IN ('expense', 'expense_direct_cost')
                    AND aml.parent_state = 'posted'
-                   AND aml.date BETWEEN %(cur)s AND %(today)s
+                   AND aml.date BETWEEN LEAST(%(cur)s, %(year)s) AND %(today)s
               GROUP BY aml.partner_id
             """,
             items=self._window_table(window, "account_move_line"),

@@ -40,6 +40,7 @@ class IrConfigParameter(models.Model):
             "record": self.env._("the id of a record"),
             "fields": self.env._("card field names separated by commas"),
             "cursor": self.env._("a date and the last customer done, e.g. 2026-06-30:42"),
+            "choice": self.env._("one of: revenue, margin, profit"),
         }[setting.kind] % {"low": setting.low, "high": setting.high}
         return self.env._(
             "The setting %(key)s must be %(expected)s, not “%(value)s”.",

@@ -6,11 +6,14 @@ from .settings import (
     ABC_B,
     CARD_STALE_DAYS,
     CARE_DAYS,
+    CLV_DISCOUNT,
+    CLV_HORIZON,
     COMPLETENESS_CANDIDATES,
     COMPLETENESS_FIELDS,
     DEFAULT_RESPONSIBLE,
     INTERRUPT_DAYS,
     PERIOD_DAYS,
+    RANK_BASIS,
     TIER_KEY,
     TIER_ORDINARY,
     TIER_VIP,
@@ -33,6 +36,8 @@ NUMBER_SETTINGS = {
     "tier_vip_share": TIER_VIP,
     "tier_key_share": TIER_KEY,
     "tier_ordinary_share": TIER_ORDINARY,
+    "clv_discount_rate": CLV_DISCOUNT,
+    "clv_horizon_years": CLV_HORIZON,
 }
 
 
@@ -105,6 +110,35 @@ class ResConfigSettings(models.TransientModel):
         config_parameter=TIER_ORDINARY.key,
         default=TIER_ORDINARY.default,
     )
+
+    rank_basis = fields.Selection(
+        [("revenue", "Revenue"), ("margin", "Margin"), ("profit", "Profit")],
+        string="Rank Customers By",
+        config_parameter=RANK_BASIS.key,
+        default=RANK_BASIS.default,
+        help="What ABC classes and the customer pyramid rank by, over the last 12 months:"
+        " revenue, margin (revenue less the cost of the goods) or profit (margin less the"
+        " cost to serve).",
+    )
+    clv_discount_rate = fields.Float(
+        string="Lifetime Value Discount Rate (%/year)",
+        config_parameter=CLV_DISCOUNT.key,
+        default=CLV_DISCOUNT.default,
+        help="A year's margin to come is worth this much less than today's.",
+    )
+    clv_horizon_years = fields.Integer(
+        string="Lifetime Value Horizon (years)",
+        config_parameter=CLV_HORIZON.key,
+        default=CLV_HORIZON.default,
+        help="Future margin counts up to this many years ahead.",
+    )
+
+    @api.constrains("clv_discount_rate", "clv_horizon_years")
+    def _check_clv_settings(self):
+        check_ranges(
+            self,
+            {"clv_discount_rate": CLV_DISCOUNT.bounds, "clv_horizon_years": CLV_HORIZON.bounds},
+        )
 
     @api.constrains(*DAY_SETTINGS)
     def _check_day_ranges(self):

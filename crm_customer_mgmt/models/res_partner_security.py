@@ -37,6 +37,17 @@ PASS_OWNED_FIELDS = frozenset(
         "next_contact_date",
         "contact_priority",
         "contact_on_time",
+        "customer_margin",
+        "customer_profit",
+        "is_cost_customer",
+        "customer_lifetime_value",
+        "customer_lifetime_value_explanation",
+        "rfm_recency",
+        "rfm_frequency",
+        "rfm_monetary",
+        "rfm_segment",
+        "value_loyalty_quadrant",
+        "suggested_customer_type",
     }
 )
 # Odoo's own fields that feed the credit grade: a rep cannot move his customer's grade

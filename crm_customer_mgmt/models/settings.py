@@ -60,6 +60,15 @@ def _field_list(raw):
     return names
 
 
+RANK_BASES = ("revenue", "margin", "profit")
+
+
+def _rank_basis(raw):
+    if raw not in RANK_BASES:
+        raise ValueError(raw)
+    return raw
+
+
 def _cursor(raw):
     """``<date>:<last partner id>`` or ``<date>:done``, as (date text, last)."""
     day, _sep, last = raw.partition(":")
@@ -104,6 +113,10 @@ ABC_B = Setting("crm_customer_mgmt.abc_b_share", 95.0, float, 0, 100)
 TIER_VIP = Setting("crm_customer_mgmt.tier_vip_share", 1.0, float, 0, 100)
 TIER_KEY = Setting("crm_customer_mgmt.tier_key_share", 4.0, float, 0, 100)
 TIER_ORDINARY = Setting("crm_customer_mgmt.tier_ordinary_share", 15.0, float, 0, 100)
+# what ABC and the pyramid rank customers by: 12-month revenue, margin or profit
+RANK_BASIS = Setting("crm_customer_mgmt.rank_basis", "revenue", _rank_basis, kind="choice")
+CLV_DISCOUNT = Setting("crm_customer_mgmt.clv_discount_rate", 10.0, float, 0, 100)
+CLV_HORIZON = Setting("crm_customer_mgmt.clv_horizon_years", 10, int, 1, 50, "integer")
 UNOWNED_RESPONSIBLE = Setting(
     "crm_customer_mgmt.unowned_responsible_id", None, int, 1, 2**31 - 1, "record"
 )
@@ -131,6 +144,9 @@ SETTINGS = {
         TIER_VIP,
         TIER_KEY,
         TIER_ORDINARY,
+        RANK_BASIS,
+        CLV_DISCOUNT,
+        CLV_HORIZON,
         UNOWNED_RESPONSIBLE,
         COMPLETENESS_FIELDS,
         METRICS_CURSOR,

@@ -11,6 +11,7 @@ from . import test_security_attacks
 from . import test_engine_card
 from . import test_engine_credit
 from . import test_engine_ranking
+from . import test_engine_analysis
 from . import test_engine_stages
 from . import test_engine_warnings
 from . import test_engine_imports
@@ -42,4 +43,6 @@ from . import test_handover
 from . import test_contact_calendar
 from . import test_contact_tours
 from . import test_sale_credit_queries
+from . import test_analysis
+from . import test_analysis_tours
 from . import test_churn

@@ -25,6 +25,8 @@ BASE = {
     "year_elapsed": 0.5,
     "sales_ytd": 0.0,
     "cost_to_serve": 150.0,
+    "margin_12m": 900.0,
+    "cost_to_serve_12m": 1200.0,
     "days_without_contact": 12,
     "contact_cadence": 7,
     "days_known": 400,
@@ -56,6 +58,8 @@ BASE_READINGS = {
     "key_contact_changed": (0, ""),
     "target_progress_pct": (None, ""),
     "cost_to_serve_pct": (15.0, "cost to serve 150 on sales 1,000 (15.0%)"),
+    "frequency_drop_pct": (33.3, "invoices 6 → 4 (33.3% fewer)"),
+    "profit_12m": (-300.0, "profit -300 (margin 900, cost to serve 1,200)"),
 }
 
 
@@ -106,6 +110,11 @@ class TestEngineWarnings(BaseCase):
             ("contact_gap", {"contact_cadence": None}, None),
             ("contact_gap", {"days_without_contact": None}, 393),
             ("contact_gap", {"days_without_contact": 3}, -4),
+            ("frequency_drop_pct", {"invoices_prev": 0}, None),
+            ("frequency_drop_pct", {"invoices": 9}, 0.0),
+            ("frequency_drop_pct", {"invoices": 0}, 100.0),
+            ("profit_12m", {"margin_12m": None}, None),
+            ("profit_12m", {"cost_to_serve_12m": None}, 900.0),
         ]:
             with self.subTest(metric=key, changes=changes):
                 self.assertEqual(read(key, facts(**changes)).value, value)

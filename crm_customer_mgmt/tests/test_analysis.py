@@ -1,0 +1,307 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
+
+from ..models.tools import owned_writer
+from .common import MetricsCase
+
+TODAY = date(2026, 6, 30)
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerAnalysis(MetricsCase):
+    """Margin, profit, ranks, the cost customer, lifetime value and segments, measured by
+    the pass on real orders and invoices with known costs."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.product = cls.products[0]
+        cls.product.standard_price = 6.0  # list price 10
+        cls.interrupted = cls.env.ref("crm_customer_mgmt.stage_interrupted")
+        cls.customer = cls._customer("Huaxin Trading Co.")
+        cls.env["ir.config_parameter"].sudo().set_param("crm_customer_mgmt.clv_discount_rate", 10)
+        cls.env["ir.config_parameter"].sudo().set_param("crm_customer_mgmt.clv_horizon_years", 3)
+
+    def _order_invoice(self, partner, when, quantity, price, cost, invoiced):
+        """An order of ``quantity`` at ``price`` whose line keeps ``cost`` (sale_margin),
+        ``invoiced`` of it invoiced and posted on ``when``."""
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.product.id,
+                            "product_uom_qty": quantity,
+                            "price_unit": price,
+                            "purchase_price": cost,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+        invoice = order._create_invoices()
+        invoice.write({"invoice_date": when, "date": when})
+        invoice.invoice_line_ids.quantity = invoiced
+        invoice.action_post()
+        return invoice
+
+    def _run(self, partners, today=TODAY):
+        """The nightly pass over ``partners``: measure, rank the company, write."""
+        with freeze_time(today):
+            self.Metrics._measure(partners.ids, today)
+            self.Metrics._pass_apply(partners, today, self.Metrics._ranks())
+        partners.invalidate_recordset()
+
+    def _metrics(self, partner):
+        return self.Metrics._measure_values(partner.ids)[partner.id]
+
+    # Margin ---------------------------------------------------------------------------------
+
+    def test_margin_from_the_order_cost_of_the_quantity_invoiced(self):
+        # 4 of 10 invoiced at 20, the order line's cost 12 (not the product's 6)
+        self._order_invoice(self.customer, date(2026, 5, 10), 10, 20.0, 12.0, 4)
+        self._run(self.customer)
+        measured = self._metrics(self.customer)
+        self.assertEqual(measured["sales"], 80.0)
+        self.assertEqual(measured["margin"], 80.0 - 4 * 12.0)
+        self.assertEqual(self.customer.customer_margin, 32.0)
+
+    def test_order_cost_in_another_currency_counts_at_the_invoice_rate(self):
+        euro = self.setup_other_currency("EUR", rates=[("2026-01-01", 2.0)])
+        pricelist = self.env["product.pricelist"].create({"name": "EUR", "currency_id": euro.id})
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "pricelist_id": pricelist.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.product.id,
+                            "product_uom_qty": 5,
+                            "price_unit": 40.0,
+                            "purchase_price": 30.0,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+        invoice = order._create_invoices()
+        invoice.write({"invoice_date": date(2026, 5, 10), "date": date(2026, 5, 10)})
+        invoice.action_post()
+        self.assertEqual(invoice.currency_id, euro)
+        self._run(self.customer)
+        # EUR 200 of sales and EUR 150 of cost, at 2 EUR to the company's unit
+        self.assertEqual(self._metrics(self.customer)["sales"], 100.0)
+        self.assertEqual(self.customer.customer_margin, 25.0)
+
+    def test_margin_from_the_product_cost_without_an_order_and_refunds_lower_it(self):
+        self._invoice(self.customer, date(2026, 5, 1), 10.0)  # one unit, product cost 6
+        self._invoice(self.customer, date(2026, 5, 20), 10.0, move_type="out_refund")
+        self._invoice(self.customer, date(2025, 3, 1), 50.0)  # before the 12 months
+        self._run(self.customer)
+        measured = self._metrics(self.customer)
+        self.assertEqual(measured["margin_12m"], (10.0 - 6.0) - (10.0 - 6.0))
+        self.assertEqual(measured["margin_total"], 50.0 - 6.0)
+        self.assertEqual(self.customer.customer_margin, 0.0)
+
+    def test_product_cost_counts_in_the_product_unit(self):
+        dozen = self.env.ref("uom.product_uom_dozen")
+        move = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "invoice_date": date(2026, 5, 1),
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.product.id,
+                            "product_uom_id": dozen.id,
+                            "quantity": 2,
+                            "price_unit": 150.0,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        move.action_post()
+        self._run(self.customer)
+        self.assertAlmostEqual(self._metrics(self.customer)["margin"], 300.0 - 24 * 6.0)
+
+    def test_profit_is_margin_less_the_cost_to_serve(self):
+        self._invoice(self.customer, date(2026, 5, 1), 100.0)  # margin 94
+        expense = self.company_data["default_account_expense"]
+        entry = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "date": date(2026, 5, 2),
+                "line_ids": [
+                    Command.create(
+                        {"account_id": expense.id, "debit": 130.0, "partner_id": self.customer.id}
+                    ),
+                    Command.create(
+                        {
+                            "account_id": self.company_data["default_account_revenue"].id,
+                            "credit": 130.0,
+                        }
+                    ),
+                ],
+            }
+        )
+        entry.action_post()
+        self._run(self.customer)
+        self.assertEqual(self.customer.customer_margin, 94.0)
+        self.assertEqual(self.customer.customer_profit, -36.0)
+
+    # Ranks and the cost customer ------------------------------------------------------------
+
+    def _three_customers(self):
+        """Big revenue sold near cost, middling revenue at a good margin, small revenue."""
+        big, good, small = self.customer, self._customer("Ruifeng Co."), self._customer("Xiao Co.")
+        self._order_invoice(big, date(2026, 5, 1), 100, 10.0, 9.9, 100)  # 1,000, margin 10
+        self._order_invoice(good, date(2026, 5, 1), 40, 10.0, 4.0, 40)  # 400, margin 240
+        self._order_invoice(small, date(2026, 5, 1), 5, 10.0, 2.0, 5)  # 50, margin 40
+        return big | good | small
+
+    def test_revenue_rank_beside_profit_rank_and_the_cost_customer(self):
+        customers = self._three_customers()
+        self._run(customers)
+        self.assertEqual(customers.mapped("revenue_rank"), [1, 2, 3])
+        self.assertEqual(customers.mapped("profit_rank"), [3, 1, 2])
+        self.assertEqual(customers.mapped("is_cost_customer"), [True, False, False])
+        self.assertEqual(customers[0].abc_class, "A", "ranked by revenue by default")
+
+    def test_abc_and_pyramid_can_rank_by_profit(self):
+        customers = self._three_customers()
+        self.env["ir.config_parameter"].sudo().set_param("crm_customer_mgmt.rank_basis", "profit")
+        self._run(customers)
+        self.assertEqual(customers.mapped("abc_class"), ["C", "A", "B"])
+        self.assertEqual(customers[1].value_tier, "vip")
+
+    def test_a_bad_rank_basis_is_refused_with_a_clear_error(self):
+        with self.assertRaisesRegex(Exception, "one of: revenue, margin, profit"):
+            self.env["ir.config_parameter"].sudo().set_param(
+                "crm_customer_mgmt.rank_basis", "volume"
+            )
+
+    def test_pareto_shows_revenue_and_profit_concentration(self):
+        self._run(self._three_customers())
+        rows = self.env["crm.customer.pareto.report"].search(
+            [("company_id", "=", self.env.company.id)]
+        )
+        shares = {(row.basis, row.position): round(row.cumulative_share, 2) for row in rows}
+        # revenue 1,000 / 400 / 50 of 1,450; profit 240 / 40 / 10 of 290
+        self.assertEqual(shares[("revenue", 34)], round(100 * 1000 / 1450, 2))
+        self.assertEqual(shares[("revenue", 67)], round(100 * 1400 / 1450, 2))
+        self.assertEqual(shares[("profit", 34)], round(100 * 240 / 290, 2))
+        self.assertEqual(shares[("profit", 100)], 100.0)
+
+    # Lifetime value -------------------------------------------------------------------------
+
+    def test_lifetime_value_by_hand_against_the_formula(self):
+        lost = self._customer("Gone Co.")
+        customers = self.customer | lost | self._customer("Third Co.")
+        self._invoice(self.customer, date(2025, 3, 1), 100.0)  # margin 94, before 12 months
+        self._invoice(self.customer, date(2026, 5, 1), 50.0)  # margin 44 this year
+        self._invoice(lost, date(2026, 1, 5), 10.0)
+        self._run(customers)
+        # all three are small customers but the top one (VIP); one of the two small lost
+        self.assertEqual(customers.mapped("value_tier"), ["vip", "small", "small"])
+        self.env["crm.customer.stage.history"].create(
+            {
+                "partner_id": lost.id,
+                "stage_to_id": self.interrupted.id,
+                "date": date(2026, 5, 20),  # counted from the next month on
+                "change": "interrupted",
+            }
+        )
+        owned_writer(lost).customer_stage_id = self.interrupted
+        self.assertEqual(
+            self.env["res.partner"]._tier_churn_rates(TODAY, set(self.interrupted.ids)),
+            {"small": 50.0, "vip": 0.0},
+        )
+        self._run(customers)
+        factor = sum((1.0 / 1.1) ** year for year in (1, 2, 3))  # no VIP lost: kept
+        self.assertAlmostEqual(self.customer.customer_lifetime_value, 138.0 + 44.0 * factor, 2)
+        explanation = self.customer.customer_lifetime_value_explanation
+        self.assertIn("Margin to date: 138.00", explanation)
+        self.assertIn("Churn rate of VIP customers: 0.0% a year", explanation)
+        self.assertIn(f"44.00 × {factor:.2f} discounted years (at 10% a year)", explanation)
+        self.assertEqual(lost.customer_lifetime_value, 4.0, "a lost customer: margin to date")
+        self.assertIn("Lost customer", lost.customer_lifetime_value_explanation)
+
+    # Segments -------------------------------------------------------------------------------
+
+    def test_rfm_suggested_type_and_quadrant_from_purchase_history(self):
+        never, once, often = self._customer("Never Co."), self._customer("Once Co."), self.customer
+        for day in (date(2026, 1, 10), date(2026, 3, 10), date(2026, 5, 10), date(2026, 6, 20)):
+            self._invoice(often, day, 300.0)
+        self._invoice(once, date(2025, 9, 1), 20.0)
+        customers = never | once | often
+        self._run(customers)
+        self.assertEqual(
+            customers.mapped("suggested_customer_type"), ["potential", "one_time", "loyal"]
+        )
+        self.assertEqual(
+            [(c.rfm_recency, c.rfm_frequency, c.rfm_monetary) for c in customers],
+            [(0, 0, 0), (1, 1, 1), (3, 3, 3)],
+            "scored among the two who bought: the better one gets 5 * 1 // 2 + 1",
+        )
+        self.assertFalse(never.rfm_segment)
+        self.assertEqual((once.rfm_segment, often.rfm_segment), ("lost", "attention"))
+        # VIP, bought in both periods: the most precious; the card's attitude wins
+        self.assertEqual(often.value_loyalty_quadrant, "most_precious")
+        often.loyalty_attitude = "switcher"
+        self._run(customers)
+        self.assertEqual(often.value_loyalty_quadrant, "most_dangerous")
+        self.assertEqual(once.value_loyalty_quadrant, "drop")
+
+    def test_the_suggested_type_is_applied_from_the_card(self):
+        self._invoice(self.customer, date(2026, 5, 1), 20.0)
+        self.customer.customer_type = "loyal"
+        self._run(self.customer)
+        self.assertTrue(self.customer.customer_type_differs)
+        self.customer.action_apply_suggested_type()
+        self.assertEqual(self.customer.customer_type, "one_time")
+        self.assertFalse(self.customer.customer_type_differs)
+
+    # Security -------------------------------------------------------------------------------
+
+    def test_reps_cannot_write_the_analysis_and_the_portal_cannot_read_it(self):
+        rep = new_test_user(
+            self.env,
+            login="analysis_rep",
+            groups="crm_customer_mgmt.group_customer_mgmt_user,sales_team.group_sale_salesman",
+        )
+        owned_writer(self.customer).user_id = rep
+        for name, value in [
+            ("is_cost_customer", False),
+            ("customer_lifetime_value", 1e6),
+            ("rfm_segment", "champions"),
+            ("customer_margin", 1.0),
+            ("value_loyalty_quadrant", "most_precious"),
+        ]:
+            with (
+                self.subTest(field=name),
+                self.assertRaises(AccessError),
+                mute_logger("odoo.models"),
+            ):
+                self.customer.with_user(rep).write({name: value})
+        portal = new_test_user(self.env, login="analysis_portal", groups="base.group_portal")
+        self.customer.sudo().message_subscribe(portal.partner_id.ids)
+        for name in ("customer_lifetime_value", "is_cost_customer", "rfm_segment"):
+            with self.subTest(field=name), self.assertRaises(AccessError):
+                self.customer.with_user(portal).read([name])
+        with self.assertRaises(AccessError):
+            self.env["crm.customer.pareto.report"].with_user(rep).search([])
