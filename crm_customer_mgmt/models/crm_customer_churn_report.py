@@ -87,6 +87,11 @@ class CrmCustomerChurnReport(models.Model):
         help="12-month sales of the customers lost, at the loss, and the previous period's"
         " sales of the product lines dropped, in company currency.",
     )
+    margin_lost = fields.Float(
+        readonly=True,
+        help="12-month margin of the customers lost, at the loss, and the previous period's"
+        " margin on the product lines dropped, in company currency.",
+    )
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
@@ -130,7 +135,8 @@ class CrmCustomerChurnReport(models.Model):
                    COALESCE(e.won_back, 0) AS won_back,
                    CASE WHEN s.known AND NOT s.interrupted
                         THEN COALESCE(e.lost, 0) * 100.0 END::float8 AS churn_rate,
-                   COALESCE(e.revenue_lost, 0) AS revenue_lost
+                   COALESCE(e.revenue_lost, 0) AS revenue_lost,
+                   COALESCE(e.margin_lost, 0) AS margin_lost
               FROM (%(starts)s) s
          LEFT JOIN (%(events)s) e ON e.key = s.key AND e.granularity = s.granularity
              WHERE (s.known AND NOT s.interrupted) OR e.key IS NOT NULL
@@ -197,6 +203,7 @@ class CrmCustomerChurnReport(models.Model):
                    MAX(ev.lost) AS lost, MAX(ev.won_back) AS won_back,
                    MAX(ev.partial) AS partial,
                    SUM(ev.revenue_lost)::float8 AS revenue_lost,
+                   SUM(ev.margin_lost)::float8 AS margin_lost,
                    (MAX(ARRAY[ev.lost, ev.date - DATE '2000-01-01', ev.source,
                               ev.churn_reason_id])
                         FILTER (WHERE ev.churn_reason_id IS NOT NULL AND ev.won_back = 0))[4]
@@ -216,7 +223,8 @@ class CrmCustomerChurnReport(models.Model):
 
     @staticmethod
     def _moves():
-        """Stage moves that lose a customer or win it back, with what the loss costs."""
+        """Stage moves that lose a customer or win it back, with what the loss costs (the
+        customer's sales and margin of the 12 months before)."""
         return SQL(
             """
             SELECT h.id * 2 AS source, h.partner_id, h.company_id, h.date, %(month)s AS month,
@@ -225,7 +233,9 @@ class CrmCustomerChurnReport(models.Model):
                    CASE WHEN stage_to.is_interrupted IS TRUE THEN 0 ELSE 1 END AS won_back,
                    0 AS partial,
                    CASE WHEN stage_to.is_interrupted IS TRUE THEN h.revenue_12m ELSE 0 END
-                       AS revenue_lost
+                       AS revenue_lost,
+                   CASE WHEN stage_to.is_interrupted IS TRUE THEN h.margin_12m ELSE 0 END
+                       AS margin_lost
               FROM crm_customer_stage_history h
               JOIN crm_customer_stage stage_to ON stage_to.id = h.stage_to_id
               JOIN crm_customer_stage stage_from ON stage_from.id = h.stage_from_id
@@ -236,11 +246,12 @@ class CrmCustomerChurnReport(models.Model):
 
     @staticmethod
     def _drops():
-        """Partial churn: product lines dropped, with the previous period's sales of them."""
+        """Partial churn: product lines dropped, with the previous period's sales and
+        margin on them."""
         return SQL(
             """
             SELECT pc.id * 2 + 1, pc.partner_id, pc.company_id, pc.date, %(month)s,
-                   pc.churn_reason_id, 0, 0, 1, pc.revenue_lost
+                   pc.churn_reason_id, 0, 0, 1, pc.revenue_lost, pc.margin_lost
               FROM crm_customer_partial_churn pc
             """,
             month=_month_number(SQL("pc.date")),

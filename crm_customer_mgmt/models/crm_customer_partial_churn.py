@@ -17,6 +17,7 @@ PASS_FIELDS = frozenset(
         "stage_id",
         "category_ids",
         "revenue_lost",
+        "margin_lost",
     }
 )
 
@@ -67,6 +68,10 @@ class CrmCustomerPartialChurn(models.Model):
         help="The previous period's sales of the dropped product lines, credit notes deducted,"
         " in company currency.",
     )
+    margin_lost = fields.Monetary(
+        help="The previous period's margin on the dropped product lines: their sales less"
+        " what the goods cost us, credit notes deducted.",
+    )
     churn_reason_id = fields.Many2one(
         "crm.churn.reason", string="Reason", help="Why the customer dropped these lines."
     )
@@ -102,10 +107,11 @@ class CrmCustomerPartialChurn(models.Model):
             inserted AS (
                 INSERT INTO crm_customer_partial_churn
                        (partner_id, company_id, date, period_start, previous_period_start,
-                        user_id, value_tier, stage_id, revenue_lost,
+                        user_id, value_tier, stage_id, revenue_lost, margin_lost,
                         create_uid, write_uid, create_date, write_date)
                 SELECT d.partner_id, %(company)s, %(today)s, %(cur)s, %(prev)s,
                        p.card_owner_id, %(tier)s, %(stage)s, COALESCE(lost.revenue, 0),
+                       COALESCE(lost.margin, 0),
                        %(uid)s, %(uid)s, now(), now()
                   FROM dropped d
                   JOIN res_partner p ON p.id = d.partner_id
@@ -173,10 +179,12 @@ class CrmCustomerPartialChurn(models.Model):
 
     @api.model
     def _revenue_lost_sql(self, window):
-        """Per customer of CTE ``dropped``: the previous period's sales of its dropped lines."""
+        """Per customer of CTE ``dropped``: the previous period's sales of its dropped lines
+        and the margin on them."""
         return SQL(
             """
-            SELECT sale.partner_id, SUM(sale.amount) AS revenue
+            SELECT sale.partner_id, SUM(sale.amount) AS revenue,
+                   SUM(sale.amount - sale.cost) AS margin
               FROM %(sales)s sale
               JOIN product_product pp ON pp.id = sale.product_id
               JOIN product_template pt ON pt.id = pp.product_tmpl_id

@@ -53,3 +53,8 @@ class CrmCustomerStageHistory(models.Model):
         help="The customer's sales of the 12 months before the change, as the metrics pass"
         " last measured them.",
     )
+    margin_12m = fields.Monetary(
+        string="Margin (12 months)",
+        help="The customer's margin of the 12 months before the change, as the metrics pass"
+        " last measured it.",
+    )

@@ -19,6 +19,7 @@ MEASURES = [
     "partial:sum",
     "revenue_lost:sum",
     "__count",
+    "margin_lost:sum",
 ]
 
 
@@ -39,6 +40,8 @@ class ChurnCase(MetricsCase):
             cls.env, login="churn_sup", groups=SUPERVISOR, name="He Ping"
         )
         cls.portal = new_test_user(cls.env, login="churn_portal", groups="base.group_portal")
+        for product, cost in zip(cls.products, (30, 50, 100, 20, 0), strict=True):
+            product.standard_price = cost
 
     @classmethod
     def _owned_customer(cls, name, rep):
@@ -78,7 +81,7 @@ class TestChurnReport(ChurnCase):
         cls._move(cls.b, before, cls.initial, "key", cls.rep_b)
         cls._move(cls.c, before, cls.stable, "vip", cls.rep_a)
         cls._move(cls.d, before - relativedelta(months=6), cls.stable, "key", cls.rep_a)
-        cls._move(cls.d, before, cls.interrupted, "small", cls.rep_a, cls.stable, 400)
+        cls._move(cls.d, before, cls.interrupted, "small", cls.rep_a, cls.stable, (400, 100))
         cls._move(cls.e, before, cls.dev, "ordinary", cls.rep_b)
         cls._move(cls.g, before, cls.stable, "key", cls.rep_b)
         # month 1
@@ -89,11 +92,17 @@ class TestChurnReport(ChurnCase):
             "key",
             cls.rep_a,
             cls.stable,
-            3000,
+            (3000, 600),
             cls.quality,
         )
         cls._move(
-            cls.g, cls.m1 + timedelta(19), cls.interrupted, "small", cls.rep_b, cls.stable, 1000
+            cls.g,
+            cls.m1 + timedelta(19),
+            cls.interrupted,
+            "small",
+            cls.rep_b,
+            cls.stable,
+            (1000, 200),
         )
         cls._move(cls.f, cls.m1 + timedelta(14), cls.dev, "small", cls.rep_b)
         # month 2
@@ -104,7 +113,7 @@ class TestChurnReport(ChurnCase):
             "key",
             cls.rep_a,
             cls.stable,
-            5000,
+            (5000, 1500),
             cls.price,
         )
         cls.env["crm.customer.partial.churn"].sudo().create(
@@ -119,6 +128,7 @@ class TestChurnReport(ChurnCase):
                 "stage_id": cls.dev.id,
                 "category_ids": cls.products[1].categ_id.ids,
                 "revenue_lost": 700,
+                "margin_lost": 300,
                 "churn_reason_id": cls.service.id,
             }
         )
@@ -127,7 +137,7 @@ class TestChurnReport(ChurnCase):
         cls._move(cls.g, cls.m3, cls.dev, "small", cls.rep_b, cls.interrupted)
 
     @classmethod
-    def _move(cls, partner, when, stage, tier, owner, stage_from=None, revenue=0, reason=None):
+    def _move(cls, partner, when, stage, tier, owner, stage_from=None, worth=(0, 0), reason=None):
         cls.env["crm.customer.stage.history"].create(
             {
                 "partner_id": partner.id,
@@ -137,7 +147,8 @@ class TestChurnReport(ChurnCase):
                 "change": "interrupted" if stage.is_interrupted else "manual",
                 "value_tier": tier,
                 "user_id": owner.id,
-                "revenue_12m": revenue,
+                "revenue_12m": worth[0],
+                "margin_12m": worth[1],
                 "churn_reason_id": reason.id if reason else False,
             }
         )
@@ -160,10 +171,10 @@ class TestChurnReport(ChurnCase):
 
     def test_monthly_churn_rate(self):
         months = self._report("month", ["date:month"])
-        # rate, active at start, lost, won back, partial, revenue lost, rows
-        self.assertEqual(months[self.m1], (40.0, 5, 2, 0, 0, 4000.0, 5))  # C, G of A B C E G
-        self.assertEqual(months[self.m2], (25.0, 4, 1, 0, 1, 5700.0, 4))  # A of A B E F
-        self.assertEqual(months[self.m3], (0.0, 3, 0, 2, 0, 0.0, 5))  # B E F, D G back
+        # rate, active at start, lost, won back, partial, revenue lost, rows, margin lost
+        self.assertEqual(months[self.m1], (40.0, 5, 2, 0, 0, 4000.0, 5, 800.0))  # C G of ABCEG
+        self.assertEqual(months[self.m2], (25.0, 4, 1, 0, 1, 5700.0, 4, 1800.0))  # A of ABEF
+        self.assertEqual(months[self.m3], (0.0, 3, 0, 2, 0, 0.0, 5, 0.0))  # B E F, D G back
         rows = self.env["crm.customer.churn.report"].search(
             [("granularity", "=", "month"), ("date", "=", self.m3), ("won_back", "=", 1)]
         )
@@ -174,7 +185,7 @@ class TestChurnReport(ChurnCase):
     def test_quarterly_churn_rate(self):
         quarter = self._report("quarter", ["date:quarter"])
         # A C G lost out of A B C E G; F came and stayed: no row
-        self.assertEqual(quarter[self.q0], (60.0, 5, 3, 2, 1, 9700.0, 6))
+        self.assertEqual(quarter[self.q0], (60.0, 5, 3, 2, 1, 9700.0, 6, 2600.0))
         row = (
             self.env["crm.customer.churn.report"]
             .search([("granularity", "=", "quarter"), ("partner_id", "=", self.g.id)])
@@ -295,6 +306,8 @@ class TestPartialChurn(ChurnCase):
         self.assertEqual(len(record), 1)
         self.assertEqual(record.category_ids, (self.valves | self.pumps).categ_id)
         self.assertEqual(record.revenue_lost, 450.0, "200 + 300 - the 50 refunded")
+        # costs 50 and 100; the pump refunded came back at its cost
+        self.assertEqual(record.margin_lost, 150.0 + 200.0 + 50.0)
         self.assertEqual(
             (record.date, record.period_start, record.previous_period_start),
             (TODAY, date(2026, 4, 2), date(2026, 1, 2)),
@@ -317,7 +330,9 @@ class TestPartialChurn(ChurnCase):
         records = self._records()
         self.assertEqual(len(records), 2)
         self.assertEqual(records[1].category_ids, self.seals.categ_id, "only the new drop")
-        self.assertEqual((records[1].revenue_lost, records[1].date), (80.0, later))
+        self.assertEqual(
+            (records[1].revenue_lost, records[1].margin_lost, records[1].date), (80.0, 60.0, later)
+        )
 
     def test_no_partial_churn_without_a_drop_or_without_buying(self):
         self._buy(self.other, date(2026, 2, 15), [(self.pipes, 100)])
@@ -403,14 +418,16 @@ class TestPartialChurn(ChurnCase):
                 ("date", "=", TODAY.replace(day=1)),
             ]
         )
-        self.assertEqual((row.partial, row.revenue_lost, row.lost), (1, 450.0, 0))
+        self.assertEqual(
+            (row.partial, row.revenue_lost, row.margin_lost, row.lost), (1, 450.0, 400.0, 0)
+        )
 
 
 @tagged("post_install", "-at_install")
 class TestStageHistoryValue(ChurnCase):
     """Each stage move keeps what the customer was worth at the move."""
 
-    def test_moves_keep_tier_and_sales(self):
+    def test_moves_keep_tier_sales_and_margin(self):
         customer = self._owned_customer("Huaxia Valves", self.rep_a)
         self._invoice(customer, date(2025, 12, 1), 500)
         self._invoice(customer, date(2025, 3, 1), 700)  # over 12 months before
@@ -424,14 +441,18 @@ class TestStageHistoryValue(ChurnCase):
         self._pass(customer, TODAY)
         row = customer.customer_stage_history_ids
         self.assertEqual(row.stage_to_id, self.interrupted)
-        self.assertEqual((row.value_tier, row.revenue_12m), ("ordinary", 500.0))
+        self.assertEqual(
+            (row.value_tier, row.revenue_12m, row.margin_12m), ("ordinary", 500.0, 470.0)
+        )
 
         self._invoice(customer, date(2026, 7, 1), 300)
         owned_writer(customer).write({"value_tier": "small"})
         self._pass(customer, date(2026, 7, 2))
         back = customer.customer_stage_history_ids.sorted("id")[-1]
         self.assertEqual(back.change, "returned")
-        self.assertEqual((back.value_tier, back.revenue_12m), ("small", 800.0))
+        self.assertEqual(
+            (back.value_tier, back.revenue_12m, back.margin_12m), ("small", 800.0, 740.0)
+        )
 
     def test_manual_move_reads_the_last_measure(self):
         customer = self._owned_customer("Xinda Tools", self.rep_a)
@@ -445,4 +466,4 @@ class TestStageHistoryValue(ChurnCase):
         )
         wizard.action_apply()
         row = customer.customer_stage_history_ids.sorted("id")[-1]
-        self.assertEqual((row.change, row.revenue_12m), ("manual", 250.0))
+        self.assertEqual((row.change, row.revenue_12m, row.margin_12m), ("manual", 250.0, 220.0))
