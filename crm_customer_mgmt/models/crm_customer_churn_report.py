@@ -38,7 +38,9 @@ class CrmCustomerChurnReport(models.Model):
     A customer's moves are intervals, from a move's date to the next one's: each makes the
     rows of the periods that start in it, in one pass over the history in its index order,
     with no join between periods and moves; what happened in a period (few rows) is joined
-    on one number per customer and period."""
+    on one number per customer and period.
+
+    A supervisors' analysis: reps read their own customers' moves and drops, not this."""
 
     _name = "crm.customer.churn.report"
     _description = "Customer Churn Analysis"
