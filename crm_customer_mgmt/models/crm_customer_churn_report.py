@@ -45,7 +45,7 @@ class CrmCustomerChurnReport(models.Model):
     _name = "crm.customer.churn.report"
     _description = "Customer Churn Analysis"
     _auto = False
-    _order = "date desc, partner_id"
+    _order = "date desc, id"
     _rec_name = "partner_id"
 
     date = fields.Date(string="Period", readonly=True, help="First day of the period.")
