@@ -122,6 +122,7 @@ class CrmCustomerChurnReport(models.Model):
     # The view ---------------------------------------------------------------------------
 
     def _query(self):
+        # joined on the customer too: a filter on a customer then reaches both sides
         return SQL(
             """
             WITH periods AS (%(periods)s)
@@ -141,6 +142,7 @@ class CrmCustomerChurnReport(models.Model):
                    COALESCE(e.margin_lost, 0) AS margin_lost
               FROM (%(starts)s) s
          LEFT JOIN (%(events)s) e ON e.key = s.key AND e.granularity = s.granularity
+                                   AND e.partner_id = s.partner_id
              WHERE (s.known AND NOT s.interrupted) OR e.key IS NOT NULL
             """,
             periods=self._periods(),
@@ -201,7 +203,7 @@ class CrmCustomerChurnReport(models.Model):
         the reason (a loss's before a drop's, the latest first)."""
         return SQL(
             """
-            SELECT p.granularity, %(key)s AS key,
+            SELECT p.granularity, %(key)s AS key, ev.partner_id,
                    MAX(ev.lost) AS lost, MAX(ev.won_back) AS won_back,
                    MAX(ev.partial) AS partial,
                    SUM(ev.revenue_lost)::float8 AS revenue_lost,
@@ -212,7 +214,7 @@ class CrmCustomerChurnReport(models.Model):
                        AS churn_reason_id
               FROM (%(moves)s UNION ALL %(drops)s) ev
               JOIN periods p ON ev.month BETWEEN p.first AND p.last + p.step - 1
-          GROUP BY 1, 2
+          GROUP BY 1, 2, 3
             """,
             key=_period_key(
                 SQL("ev.partner_id"),
