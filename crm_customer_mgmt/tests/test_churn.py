@@ -180,6 +180,12 @@ class TestChurnReport(ChurnCase):
         )
         self.assertEqual(rows.partner_id, self.d | self.g)
         self.assertEqual(set(rows.mapped("active_start")), {0})
+        every = self.env["crm.customer.churn.report"].search(
+            [("partner_id", "in", self.customers.ids)]
+        )
+        self.assertEqual(len(set(every.ids)), len(every), "an id per row")
+        self.assertLess(max(every.ids), 2**53, "ids the web client keeps exact")
+        self.assertEqual(every.browse(rows.ids).partner_id, self.d | self.g, "read back by id")
         self.assertEqual(rows.mapped("churn_rate"), [0.0, 0.0], "not active: left out of rates")
 
     def test_quarterly_churn_rate(self):
