@@ -139,6 +139,75 @@ class TestCustomerAnalysis(MetricsCase):
         self._run(self.customer)
         self.assertAlmostEqual(self._metrics(self.customer)["margin"], 300.0 - 24 * 6.0)
 
+    def test_a_down_payment_brings_no_margin_until_the_goods_are_invoiced(self):
+        # 10 at 100 whose line costs 60: 30 % paid down in the previous period
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.product.id,
+                            "product_uom_qty": 10,
+                            "price_unit": 100.0,
+                            "purchase_price": 60.0,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+        self.env["sale.advance.payment.inv"].with_context(
+            active_model="sale.order", active_ids=order.ids
+        ).create({"advance_payment_method": "percentage", "amount": 30}).create_invoices()
+        down = order.invoice_ids
+        down.write({"invoice_date": date(2026, 3, 15), "date": date(2026, 3, 15)})
+        down.action_post()
+        self.assertTrue(down.invoice_line_ids.is_downpayment)
+        self._run(self.customer, date(2026, 3, 31))
+        measured = self._metrics(self.customer)
+        self.assertEqual((measured["sales"], measured["margin"]), (300.0, 0.0))
+        final = order._create_invoices(final=True)
+        final.write({"invoice_date": date(2026, 5, 10), "date": date(2026, 5, 10)})
+        final.action_post()
+        self._run(self.customer)
+        measured = self._metrics(self.customer)
+        # the final invoice: 1,000 of goods costing 600, less the 300 paid down
+        self.assertEqual((measured["sales_prev"], measured["margin_prev"]), (300.0, 0.0))
+        self.assertEqual((measured["sales"], measured["margin"]), (700.0, 400.0))
+        self.assertEqual(self.customer.customer_margin, 400.0)
+
+    def test_an_order_cost_at_no_price_counts_at_the_invoice_rate(self):
+        euro = self.setup_other_currency("EUR", rates=[("2026-01-01", 2.0)])
+        pricelist = self.env["product.pricelist"].create({"name": "EUR", "currency_id": euro.id})
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "pricelist_id": pricelist.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.product.id,
+                            "product_uom_qty": quantity,
+                            "price_unit": price,
+                            "purchase_price": 30.0,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                    for quantity, price in ((5, 40.0), (2, 0.0))  # two given away
+                ],
+            }
+        )
+        order.action_confirm()
+        invoice = order._create_invoices()
+        invoice.write({"invoice_date": date(2026, 5, 10), "date": date(2026, 5, 10)})
+        invoice.action_post()
+        self._run(self.customer)
+        # EUR 200 of sales, EUR 150 + 60 of cost, at 2 EUR to the company's unit
+        self.assertEqual(self._metrics(self.customer)["sales"], 100.0)
+        self.assertEqual(self.customer.customer_margin, -5.0)
+
     def test_profit_is_margin_less_the_cost_to_serve(self):
         self._invoice(self.customer, date(2026, 5, 1), 100.0)  # margin 94
         expense = self.company_data["default_account_expense"]
