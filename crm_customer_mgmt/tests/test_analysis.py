@@ -233,6 +233,56 @@ class TestCustomerAnalysis(MetricsCase):
         self.assertEqual(self.customer.customer_margin, 94.0)
         self.assertEqual(self.customer.customer_profit, -36.0)
 
+    def test_what_the_invoices_book_on_expense_accounts_is_no_cost_to_serve(self):
+        """Perpetual valuation books the cost of the goods sold on the invoice itself, on an
+        expense account and against the customer: the margin holds it already."""
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "invoice_date": date(2026, 5, 1),
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.product.id,
+                            "price_unit": 100.0,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        stock = self.company_data["default_account_assets"]
+        expense = self.company_data["default_account_expense"]
+        invoice.write(
+            {
+                "line_ids": [
+                    Command.create(
+                        {
+                            "display_type": "cogs",
+                            "account_id": account.id,
+                            "partner_id": self.customer.id,
+                            "product_id": self.product.id,
+                            "quantity": 1,
+                            "price_unit": 6.0 * sign,
+                            "balance": 6.0 * sign,
+                        }
+                    )
+                    for account, sign in ((expense, 1), (stock, -1))
+                ]
+            }
+        )
+        invoice.action_post()
+        self.assertEqual(
+            invoice.line_ids.filtered(lambda line: line.display_type == "cogs").account_id,
+            stock | expense,
+        )
+        self._run(self.customer)
+        self.assertEqual(self._metrics(self.customer)["cost_to_serve_12m"], 0.0)
+        self.assertEqual(
+            (self.customer.customer_margin, self.customer.customer_profit), (94.0, 94.0)
+        )
+
     # Ranks and the cost customer ------------------------------------------------------------
 
     def _three_customers(self):
