@@ -404,7 +404,9 @@ class CrmCustomerMetrics(models.Model):
         date, invoices in 12 months, sales in 12 months)): customers who ever bought."""
         if not bought:
             return {}
-        recency = ranking.quintiles({pid: row[0].toordinal() for pid, row in bought.items()})
+        recency = ranking.quintiles(
+            {pid: row[0].toordinal() for pid, row in bought.items()}, ties_high=True
+        )
         frequency = ranking.quintiles({pid: row[1] for pid, row in bought.items()})
         money = ranking.quintiles({pid: row[2] for pid, row in bought.items()})
         return {

@@ -374,17 +374,33 @@ class TestCustomerAnalysis(MetricsCase):
         )
         self.assertEqual(
             [(c.rfm_recency, c.rfm_frequency, c.rfm_monetary) for c in customers],
-            [(0, 0, 0), (1, 1, 1), (3, 3, 3)],
-            "scored among the two who bought: the better one gets 5 * 1 // 2 + 1",
+            [(0, 0, 0), (1, 1, 1), (5, 5, 5)],
+            "scored among the two who bought: the better one gets the best score",
         )
         self.assertFalse(never.rfm_segment)
-        self.assertEqual((once.rfm_segment, often.rfm_segment), ("lost", "attention"))
+        self.assertEqual((once.rfm_segment, often.rfm_segment), ("lost", "champions"))
         # VIP, bought in both periods: the most precious; the card's attitude wins
         self.assertEqual(often.value_loyalty_quadrant, "most_precious")
         often.loyalty_attitude = "switcher"
         self._run(customers)
         self.assertEqual(often.value_loyalty_quadrant, "most_dangerous")
         self.assertEqual(once.value_loyalty_quadrant, "drop")
+
+    def test_rfm_of_customers_who_all_bought_once_on_the_last_day(self):
+        """Invoiced together (a monthly invoicing run): all as recent as can be, all with one
+        invoice; the money tells them apart."""
+        small, big = self._customer("Small Once Co."), self._customer("Big Once Co.")
+        customers = self.customer | small | big
+        for customer, amount in ((self.customer, 100.0), (small, 100.0), (big, 300.0)):
+            self._invoice(customer, date(2026, 6, 29), amount)
+        self._run(customers)
+        self.assertEqual(
+            [(c.rfm_recency, c.rfm_frequency, c.rfm_monetary) for c in customers],
+            [(5, 1, 1), (5, 1, 1), (5, 1, 5)],
+        )
+        self.assertEqual(customers.mapped("rfm_segment"), ["new", "new", "potential"])
+        alone = self.Metrics._rfm({1: (date(2026, 6, 29), 1, 50.0)})[1]
+        self.assertEqual(alone["rfm_segment"], "new", "the only buyer, of yesterday: not lost")
 
     def test_the_suggested_type_is_applied_from_the_card(self):
         self._invoice(self.customer, date(2026, 5, 1), 20.0)
