@@ -1,6 +1,7 @@
 from datetime import date
 
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo import Command
 from odoo.exceptions import AccessError
@@ -54,11 +55,13 @@ class TestCustomerAnalysis(MetricsCase):
         invoice.action_post()
         return invoice
 
-    def _run(self, partners, today=TODAY):
+    def _run(self, partners, today=TODAY, company=None):
         """The nightly pass over ``partners``: measure, rank the company, write."""
+        company = company or self.env.company
+        Metrics, partners = self.Metrics.with_company(company), partners.with_company(company)
         with freeze_time(today):
-            self.Metrics._measure(partners.ids, today)
-            self.Metrics._pass_apply(partners, today, self.Metrics._ranks())
+            Metrics._measure(partners.ids, today)
+            Metrics._pass_apply(partners, today, Metrics._ranks())
         partners.invalidate_recordset()
 
     def _metrics(self, partner):
@@ -208,27 +211,34 @@ class TestCustomerAnalysis(MetricsCase):
         self.assertEqual(self._metrics(self.customer)["sales"], 100.0)
         self.assertEqual(self.customer.customer_margin, -5.0)
 
-    def test_profit_is_margin_less_the_cost_to_serve(self):
-        self._invoice(self.customer, date(2026, 5, 1), 100.0)  # margin 94
-        expense = self.company_data["default_account_expense"]
+    def _cost_to_serve(self, partner, when, amount):
+        """``amount`` booked on an expense account against ``partner`` on ``when``."""
         entry = self.env["account.move"].create(
             {
                 "move_type": "entry",
-                "date": date(2026, 5, 2),
+                "date": when,
                 "line_ids": [
                     Command.create(
-                        {"account_id": expense.id, "debit": 130.0, "partner_id": self.customer.id}
+                        {
+                            "account_id": self.company_data["default_account_expense"].id,
+                            "debit": amount,
+                            "partner_id": partner.id,
+                        }
                     ),
                     Command.create(
                         {
                             "account_id": self.company_data["default_account_revenue"].id,
-                            "credit": 130.0,
+                            "credit": amount,
                         }
                     ),
                 ],
             }
         )
         entry.action_post()
+
+    def test_profit_is_margin_less_the_cost_to_serve(self):
+        self._invoice(self.customer, date(2026, 5, 1), 100.0)  # margin 94
+        self._cost_to_serve(self.customer, date(2026, 5, 2), 130.0)
         self._run(self.customer)
         self.assertEqual(self.customer.customer_margin, 94.0)
         self.assertEqual(self.customer.customer_profit, -36.0)
@@ -325,6 +335,63 @@ class TestCustomerAnalysis(MetricsCase):
         self.assertEqual(shares[("revenue", 67)], round(100 * 1400 / 1450, 2))
         self.assertEqual(shares[("profit", 34)], round(100 * 240 / 290, 2))
         self.assertEqual(shares[("profit", 100)], 100.0)
+
+    def _pareto_shares(self, company):
+        """(basis, position) -> the cumulative share, False where there is none."""
+        rows = self.env["crm.customer.pareto.report"]._read_group(
+            [("company_id", "=", company.id)], ["basis", "position"], ["cumulative_share:max"]
+        )
+        return {(basis, position): share for basis, position, share in rows}
+
+    def test_pareto_of_a_loss_shows_no_shares(self):
+        losing = self._customer("Losing Co.")
+        self._invoice(self.customer, date(2026, 5, 1), 100.0)  # profit 94
+        self._invoice(losing, date(2026, 5, 1), 50.0)  # margin 44, profit 44 - 300
+        self._cost_to_serve(losing, date(2026, 5, 2), 300.0)
+        self._run(self.customer | losing)
+        shares = self._pareto_shares(self.env.company)
+        # revenue 100 / 50 of 150; profit 94 / -256: a total loss of 162, of which no share
+        self.assertEqual(round(shares[("revenue", 50)], 2), round(100 * 100 / 150, 2))
+        self.assertEqual(shares[("revenue", 100)], 100.0)
+        self.assertIs(shares[("profit", 50)], False)
+        self.assertIs(shares[("profit", 100)], False)
+        amounts = self.env["crm.customer.pareto.report"].search(
+            [("company_id", "=", self.env.company.id), ("basis", "=", "profit")]
+        )
+        self.assertEqual(amounts.mapped("amount"), [94.0, -256.0], "the amounts stay")
+
+    def test_pareto_of_one_customer(self):
+        self._invoice(self.customer, date(2026, 5, 1), 100.0)
+        self._run(self.customer)
+        self.assertEqual(
+            self._pareto_shares(self.env.company),
+            {("profit", 100): 100.0, ("revenue", 100): 100.0},
+        )
+
+    def test_each_company_ranks_and_draws_its_own_customers(self):
+        other = self.setup_other_company(name="Pareto B")["company"]
+        self.env.user.company_ids |= other
+        only_b = self._customer("Only B Co.")
+        self._invoice(self.customer, date(2026, 5, 1), 10.0, company=other)
+        self._invoice(only_b, date(2026, 5, 1), 990.0, company=other)
+        self._run(self._three_customers())
+        self._run(self.customer | only_b, company=other)
+        self.assertEqual(self.customer.revenue_rank, 1)
+        self.assertEqual(self.customer.with_company(other).revenue_rank, 2, "10 of 1,000 in B")
+        both = (self.env.company | other).ids
+        Report = self.env["crm.customer.pareto.report"].with_context(allowed_company_ids=both)
+        self.assertEqual(len(Report.search([]).company_id), 2)
+        views = Report.get_views([(False, "graph"), (False, "pivot")])["views"]
+        for view_type, arch in ((kind, views[kind]["arch"]) for kind in ("graph", "pivot")):
+            groupby = [
+                node.get("name")
+                for node in etree.fromstring(arch).iter("field")
+                if node.get("type") != "measure"
+            ]
+            with self.subTest(view=view_type):
+                groups = Report.formatted_read_group([], groupby, ["__count"])
+                # each point or cell is one company's figure, not two mixed
+                self.assertEqual({group["__count"] for group in groups}, {1})
 
     # Lifetime value -------------------------------------------------------------------------
 
