@@ -1,13 +1,16 @@
 from datetime import date
+from unittest.mock import patch
 
 from freezegun import freeze_time
 from lxml import etree
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
+from ..models import settings
+from ..models.settings import get_setting
 from ..models.tools import owned_writer
 from .common import MetricsCase
 
@@ -323,6 +326,44 @@ class TestCustomerAnalysis(MetricsCase):
             self.env["ir.config_parameter"].sudo().set_param(
                 "crm_customer_mgmt.rank_basis", "volume"
             )
+
+    def test_lifetime_value_settings_out_of_range_are_refused(self):
+        Params = self.env["ir.config_parameter"].sudo()
+        for key, value, expected in (
+            (settings.CLV_DISCOUNT.key, "-1", "a number from 0 to 100"),
+            (settings.CLV_DISCOUNT.key, "nan", "a number from 0 to 100"),
+            (settings.CLV_HORIZON.key, "0", "a whole number from 1 to 50"),
+            (settings.CLV_HORIZON.key, "2.5", "a whole number from 1 to 50"),
+            (settings.RANK_BASIS.key, "Margin", "one of: revenue, margin, profit"),
+        ):
+            with (
+                self.subTest(key=key, value=value),
+                self.assertRaisesRegex(ValidationError, expected),
+            ):
+                Params.set_param(key, value)
+        for values, expected in (
+            ({"clv_horizon_years": 0}, "between 1 and 50, not 0"),
+            ({"clv_discount_rate": 150.0}, "between 0 and 100, not 150.0"),
+        ):
+            with self.subTest(values=values), self.assertRaisesRegex(ValidationError, expected):
+                self.env["res.config.settings"].create(values)
+
+    def test_settings_open_with_the_rank_basis_in_use_when_a_bad_one_is_stored(self):
+        self.env.execute_query(
+            SQL(
+                "INSERT INTO ir_config_parameter (key, value) VALUES (%s, 'volume')",
+                settings.RANK_BASIS.key,
+            )
+        )
+        self.env.registry.clear_cache("stable")
+        with (
+            patch.object(settings, "_warned", set()),
+            self.assertLogs("odoo.addons.crm_customer_mgmt.models.settings", "WARNING"),
+        ):
+            form = self.env["res.config.settings"].create({})
+            self.assertEqual(form.rank_basis, "revenue", "the basis the pass ranks by")
+            form.execute()
+        self.assertEqual(get_setting(self.env, settings.RANK_BASIS), "revenue")
 
     def test_pareto_shows_revenue_and_profit_concentration(self):
         self._run(self._three_customers())
