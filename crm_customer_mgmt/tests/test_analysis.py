@@ -12,7 +12,7 @@ from odoo.tools import SQL, mute_logger
 from ..models import settings
 from ..models.settings import get_setting
 from ..models.tools import owned_writer
-from .common import MetricsCase
+from .common import REP, MetricsCase
 
 TODAY = date(2026, 6, 30)
 
@@ -548,3 +548,40 @@ class TestCustomerAnalysis(MetricsCase):
                 self.customer.with_user(portal).read([name])
         with self.assertRaises(AccessError):
             self.env["crm.customer.pareto.report"].with_user(rep).search([])
+
+    def test_outside_the_app_no_search_group_or_sort_finds_out_the_analysis(self):
+        """A domain, a grouping, an aggregate or an order on a field reads it: bisecting
+        with domains would reveal a margin without reading it."""
+        owned_writer(self.customer).write(
+            {"customer_margin": 1234.0, "rfm_segment": "champions", "is_cost_customer": True}
+        )
+        clerk = new_test_user(self.env, login="analysis_clerk", groups="base.group_user")
+        portal = new_test_user(self.env, login="analysis_portal2", groups="base.group_portal")
+        portal.partner_id.parent_id = self.customer
+        probes = {
+            "domain": lambda P: P.search([("customer_margin", ">", 1000)]),
+            "domain on a contact's company": lambda P: P.search(
+                [("commercial_partner_id.is_cost_customer", "=", True)]
+            ),
+            "count": lambda P: P.search_count([("rfm_segment", "=", "champions")]),
+            "group": lambda P: P.formatted_read_group([], ["rfm_segment"], ["__count"]),
+            "sum": lambda P: P.formatted_read_group([], [], ["customer_lifetime_value:sum"]),
+            "having": lambda P: P.formatted_read_group(
+                [], ["is_company"], ["__count"], having=[("customer_margin:sum", ">", 0)]
+            ),
+            "order": lambda P: P.search([], order="customer_profit desc", limit=1),
+        }
+        for user in (clerk, portal):
+            for name, probe in probes.items():
+                with self.subTest(user=user.login, probe=name), self.assertRaises(AccessError):
+                    probe(self.env["res.partner"].with_user(user))
+        # another rep's customer: out of a rep's searches, and of his button
+        rep = new_test_user(self.env, login="analysis_rep2", groups=REP)
+        owned_writer(self.customer).write(
+            {"user_id": self.env.user.id, "suggested_customer_type": "loyal"}
+        )
+        Partner = self.env["res.partner"].with_user(rep)
+        self.assertFalse(Partner.search([("customer_margin", ">", 1000)]))
+        with self.assertRaises(AccessError):
+            self.customer.with_user(rep).action_apply_suggested_type()
+        self.assertFalse(self.customer.customer_type)
