@@ -29,14 +29,18 @@ MONTHS = 6  # full months of sales kept for the decline warnings
 #
 # ``cost``: what the line's goods cost us, a credit note's negative. Invoiced from an order,
 # the cost that sale_margin keeps on the order line for the quantity invoiced, in the
-# invoice's currency, turned into company currency at the invoice's rate; otherwise the
-# product's cost in the company, for the quantity in the product's unit.
+# invoice's currency, turned into company currency at the invoice's rate (the line's own,
+# else the invoice's for a line at no price); otherwise the product's cost in the company,
+# for the quantity in the product's unit. A down payment, and its deduction on the final
+# invoice, cost what they bring: no margin until the goods are invoiced.
 SALE_LINES = SQL(
     """(SELECT aml.partner_id, aml.company_id, aml.date, -aml.balance AS amount,
                aml.product_id, aml.move_id, am.move_type,
-               CASE am.move_type WHEN 'out_refund' THEN -1 ELSE 1 END * COALESCE(
+               CASE WHEN aml.is_downpayment THEN -aml.balance
+               ELSE CASE am.move_type WHEN 'out_refund' THEN -1 ELSE 1 END * COALESCE(
                    (SELECT sol.purchase_price * aml.quantity
-                               * COALESCE(aml.balance / NULLIF(aml.amount_currency, 0), 1)
+                               * COALESCE(aml.balance / NULLIF(aml.amount_currency, 0),
+                                          1 / NULLIF(am.invoice_currency_rate, 0), 1)
                       FROM sale_order_line_invoice_rel rel
                       JOIN sale_order_line sol ON sol.id = rel.order_line_id
                      WHERE rel.invoice_line_id = aml.id
@@ -44,7 +48,7 @@ SALE_LINES = SQL(
                      LIMIT 1),
                    COALESCE((pp.standard_price ->> aml.company_id::text)::numeric, 0)
                        * aml.quantity * COALESCE(line_uom.factor / product_uom.factor, 1)
-               ) AS cost
+               ) END AS cost
           FROM account_move_line aml
           JOIN account_move am ON am.id = aml.move_id
      LEFT JOIN product_product pp ON pp.id = aml.product_id
@@ -397,7 +401,9 @@ class CrmCustomerMetrics(models.Model):
         date, invoices in 12 months, sales in 12 months)): customers who ever bought."""
         if not bought:
             return {}
-        recency = ranking.quintiles({pid: row[0].toordinal() for pid, row in bought.items()})
+        recency = ranking.quintiles(
+            {pid: row[0].toordinal() for pid, row in bought.items()}, ties_high=True
+        )
         frequency = ranking.quintiles({pid: row[1] for pid, row in bought.items()})
         money = ranking.quintiles({pid: row[2] for pid, row in bought.items()})
         return {

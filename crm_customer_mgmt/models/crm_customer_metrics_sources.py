@@ -211,6 +211,9 @@ class CrmCustomerMetrics(models.Model):
         )
 
     def _source_cost(self, window):
+        # what the customer's invoices and credit notes book on expense accounts (the cost
+        # of the goods sold under perpetual valuation, a discount or a rebate line) is in
+        # their sales and margin already
         return SQL(
             """
                 SELECT aml.partner_id,
@@ -219,10 +222,12 @@ class CrmCustomerMetrics(models.Model):
                            AS cost_to_serve_12m
                   FROM %(items)s aml
                   JOIN account_account acc ON acc.id = aml.account_id
+                  JOIN account_move am ON am.id = aml.move_id
                  WHERE aml.partner_id = ANY(%(ids)s)
                    AND aml.company_id = %(company)s
                    AND acc.account_type IN ('expense', 'expense_direct_cost')
                    AND aml.parent_state = 'posted'
+                   AND am.move_type NOT IN ('out_invoice', 'out_refund')
                    AND aml.date BETWEEN LEAST(%(cur)s, %(year)s) AND %(today)s
               GROUP BY aml.partner_id
             """,
