@@ -9,7 +9,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
-from ..models import settings
+from ..models import crm_customer_metrics_sources, settings
 from ..models.settings import get_setting
 from ..models.tools import owned_writer
 from .common import REP, MetricsCase
@@ -120,6 +120,20 @@ class TestCustomerAnalysis(MetricsCase):
         self.assertEqual(measured["margin_12m"], (10.0 - 6.0) - (10.0 - 6.0))
         self.assertEqual(measured["margin_total"], 50.0 - 6.0)
         self.assertEqual(self.customer.customer_margin, 0.0)
+
+    def test_order_costs_read_whole_or_per_line_give_the_same_margins(self):
+        """A pass over many customers reads the order costs whole, a Refresh per line."""
+        self._order_invoice(self.customer, date(2026, 5, 10), 10, 20.0, 12.0, 4)
+        self._invoice(self.customer, date(2026, 5, 11), 10.0)
+        self._invoice(self.customer, date(2026, 5, 12), 10.0, move_type="out_refund")
+        self._run(self.customer)
+        per_line = self._metrics(self.customer)
+        self.assertEqual(per_line["margin"], 80.0 - 48.0)
+        with patch.object(crm_customer_metrics_sources, "MANY_CUSTOMERS", 1):
+            window = self.Metrics._window(self.customer.ids, TODAY)
+            self.assertIn("DISTINCT ON", self.Metrics._order_costs(window).code)
+            self.Metrics._measure(self.customer.ids, TODAY)
+        self.assertEqual(self._metrics(self.customer), per_line)
 
     def test_product_cost_counts_in_the_product_unit(self):
         dozen = self.env.ref("uom.product_uom_dozen")
