@@ -180,12 +180,13 @@ class CrmCustomerPartialChurn(models.Model):
     @api.model
     def _revenue_lost_sql(self, window):
         """Per customer of CTE ``dropped``: the previous period's sales of its dropped lines
-        and the margin on them."""
+        and the margin on them, as the metrics pass counts them."""
+        Metrics = self.env["crm.customer.metrics"]
         return SQL(
             """
-            SELECT sale.partner_id, SUM(sale.amount) AS revenue,
-                   SUM(sale.amount - sale.cost) AS margin
+            SELECT sale.partner_id, SUM(sale.amount) AS revenue, SUM(%(margin)s) AS margin
               FROM %(sales)s sale
+         LEFT JOIN %(ordered)s ordered ON ordered.invoice_line_id = sale.line_id
               JOIN product_product pp ON pp.id = sale.product_id
               JOIN product_template pt ON pt.id = pp.product_tmpl_id
               JOIN dropped d ON d.partner_id = sale.partner_id
@@ -196,7 +197,9 @@ class CrmCustomerPartialChurn(models.Model):
                AND sale.date < %(cur)s
           GROUP BY sale.partner_id
             """,
-            sales=self.env["crm.customer.metrics"]._sale_lines(),
+            sales=Metrics._sale_lines(),
+            ordered=Metrics._order_costs(window),
+            margin=Metrics._sale_margin("sale", "ordered"),
             ids=window.ids,
             company=window.company,
             prev=window.prev,
