@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .crm_customer_metrics import ORDER_COSTS_FEW
 from .res_partner import VALUE_TIERS
 from .tools import refuse_owned_fields
 
@@ -180,25 +181,28 @@ class CrmCustomerPartialChurn(models.Model):
     @api.model
     def _revenue_lost_sql(self, window):
         """Per customer of CTE ``dropped``: the previous period's sales of its dropped lines
-        and the margin on them, as the metrics pass counts them."""
+        and the margin on them, as the metrics pass counts them (few lines: their order
+        costs are looked up once they are found, whatever the number of customers)."""
         Metrics = self.env["crm.customer.metrics"]
         return SQL(
             """
             SELECT sale.partner_id, SUM(sale.amount) AS revenue, SUM(%(margin)s) AS margin
-              FROM %(sales)s sale
+              FROM (SELECT sale.*
+                      FROM %(sales)s sale
+                      JOIN product_product pp ON pp.id = sale.product_id
+                      JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                      JOIN dropped d ON d.partner_id = sale.partner_id
+                                    AND pt.categ_id = ANY(d.categories)
+                     WHERE sale.partner_id = ANY(%(ids)s)
+                       AND sale.company_id = %(company)s
+                       AND sale.date >= %(prev)s
+                       AND sale.date < %(cur)s
+                    OFFSET 0) sale
          LEFT JOIN %(ordered)s ordered ON ordered.invoice_line_id = sale.line_id
-              JOIN product_product pp ON pp.id = sale.product_id
-              JOIN product_template pt ON pt.id = pp.product_tmpl_id
-              JOIN dropped d ON d.partner_id = sale.partner_id
-                            AND pt.categ_id = ANY(d.categories)
-             WHERE sale.partner_id = ANY(%(ids)s)
-               AND sale.company_id = %(company)s
-               AND sale.date >= %(prev)s
-               AND sale.date < %(cur)s
           GROUP BY sale.partner_id
             """,
             sales=Metrics._sale_lines(),
-            ordered=Metrics._order_costs(window),
+            ordered=ORDER_COSTS_FEW,
             margin=Metrics._sale_margin("sale", "ordered"),
             ids=window.ids,
             company=window.company,

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
@@ -325,6 +326,39 @@ class TestPartialChurn(ChurnCase):
         self.assertEqual(
             (records[1].revenue_lost, records[1].margin_lost, records[1].date), (80.0, 60.0, later)
         )
+
+    def test_margin_lost_takes_the_order_cost(self):
+        order = (
+            self.env["sale.order"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": self.valves.id,
+                                "product_uom_qty": 2,
+                                "price_unit": 100,
+                                "purchase_price": 30,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        order.action_confirm()
+        invoice = order._create_invoices()
+        invoice.write({"invoice_date": date(2026, 2, 15), "date": date(2026, 2, 15)})
+        invoice.action_post()
+        self._buy(self.customer, date(2026, 2, 15), [(self.pipes, 100)])
+        self._buy(self.customer, date(2026, 5, 15), [(self.pipes, 100)])
+        self._pass(self.customer, TODAY)
+        record = self._records()
+        self.assertEqual(record.category_ids, self.valves.categ_id)
+        # the order's cost (2 x 30), not the product's (2 x 50)
+        self.assertEqual((record.revenue_lost, record.margin_lost), (200.0, 140.0))
 
     def test_no_partial_churn_without_a_drop_or_without_buying(self):
         self._buy(self.other, date(2026, 2, 15), [(self.pipes, 100)])
