@@ -451,18 +451,21 @@ class TestCustomerAnalysis(MetricsCase):
     # Lifetime value -------------------------------------------------------------------------
 
     def test_lifetime_value_by_hand_against_the_formula(self):
-        lost = self._customer("Gone Co.")
-        customers = self.customer | lost | self._customer("Third Co.")
+        lost, third = self._customer("Gone Co."), self._customer("Third Co.")
+        customers = self.customer | lost | third
         self._invoice(self.customer, date(2025, 3, 1), 100.0)  # margin 94, before 12 months
         self._invoice(self.customer, date(2026, 5, 1), 50.0)  # margin 44 this year
         self._invoice(lost, date(2026, 1, 5), 10.0)
+        self._invoice(third, date(2026, 2, 5), 8.0)
         self._run(customers)
         # all three are small customers but the top one (VIP); one of the two small lost
         self.assertEqual(customers.mapped("value_tier"), ["vip", "small", "small"])
         self.env["crm.customer.stage.history"].create(
             {
                 "partner_id": lost.id,
+                "stage_from_id": self.env.ref("crm_customer_mgmt.stage_development").id,
                 "stage_to_id": self.interrupted.id,
+                "value_tier": "small",
                 "date": date(2026, 5, 20),  # counted from the next month on
                 "change": "interrupted",
             }
