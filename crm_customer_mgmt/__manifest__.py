@@ -24,6 +24,8 @@
         "views/crm_churn_reason_views.xml",
         "views/crm_customer_stage_history_views.xml",
         "views/crm_customer_owner_history_views.xml",
+        "views/crm_customer_partial_churn_views.xml",
+        "views/crm_customer_churn_report_views.xml",
         "wizard/crm_customer_handover_views.xml",
         "views/crm_customer_wallet_views.xml",
         "wizard/crm_customer_stage_wizard_views.xml",

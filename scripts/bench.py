@@ -4,8 +4,8 @@ Run by scripts/bench.sh inside a database where the addon is installed without d
 loads N customers and M posted invoice lines spread over two years, and contact messages
 over the last year, with raw SQL, then runs
 ``crm.customer.metrics._cron_refresh()`` (the whole nightly pass) a number of times and
-prints its speed, the Python process's peak memory and its ratio to the floor, one plain
-SQL ``GROUP BY partner`` over the same lines.
+prints its speed and the Python process's peak memory against the targets, and its ratio
+to the floor, one plain SQL ``GROUP BY partner`` over the same lines, for information.
 
 Then it times the warning rules, and a back-test's reading of the ledger: the measures and
 warning facts of up to 20,000 customers as of each of the last 12 month-ends.
@@ -35,9 +35,9 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 CURSOR_PARAM = "crm_customer_mgmt.metrics_cursor"
-TARGET_SECONDS = 60.0
+# a full pass over 100,000 customers and 1,000,000 lines, on this 2-core machine
+TARGET_SECONDS = 30.0
 TARGET_MB = 1024.0
-TARGET_RATIO = 5.0
 DAYS = 730  # invoices spread over the last two years
 LINES_PER_INVOICE = 2.5
 NEVER_BOUGHT = 0.05  # share of customers without any invoice
@@ -1265,9 +1265,9 @@ def report(args, loaded, floor, passes):
                 print(f"  {seconds:>8.2f} {count:>8,}  {text}")
     print()
     print(
-        f"targets on this machine ({os.cpu_count()} CPUs): at most {TARGET_SECONDS:.0f} s,"
-        f" at most {TARGET_MB:.0f} MB, within {TARGET_RATIO:.0f}x the floor"
-        f" (scaled to {n:,} customers / {m:,} lines: the 60 s target is for 100,000 / 1,000,000)"
+        f"targets on this machine ({os.cpu_count()} CPUs): at most {TARGET_SECONDS:.0f} s"
+        f" and {TARGET_MB:.0f} MB for a full pass over 100,000 customers and 1,000,000 lines"
+        f" (this run: {n:,} / {m:,}); the ratio to the floor is for information"
     )
     for result, name in ((passes[0], "first pass"), (passes[-1], "steady-state pass")):
         if len(passes) == 1 and name != "first pass":
@@ -1277,11 +1277,9 @@ def report(args, loaded, floor, passes):
             print(f"  INVALID  {name} ({label(result)}): the pass failed or logged errors (above)")
             continue
         seconds, peak = result["seconds"], result["peak"]
-        ratio = seconds / floor[0]
         checks = [
             ("time", seconds <= TARGET_SECONDS, f"{seconds:.1f} s"),
             ("memory", peak <= TARGET_MB, f"{peak:,.0f} MB"),
-            ("floor", ratio <= TARGET_RATIO, f"{ratio:.1f}x"),
         ]
         overall = all(ok for _n, ok, _v in checks)
         print(

@@ -59,17 +59,19 @@ def cost_customers(revenue_classes, profit_classes, profits):
     }
 
 
-def quintiles(values, higher_is_better=True):
-    """Score 1-5 per customer from ``values`` (customer -> number): 5 for the best fifth.
-    A score counts the customers strictly worse than this one, so equal values score the
-    same."""
+def quintiles(values, higher_is_better=True, ties_high=False):
+    """Score 1-5 per customer from ``values`` (customer -> number): 5 for the best fifth, 1
+    for the worst, however few the customers (the best of two scores 5). Equal values score
+    the same: the lowest score of their group (a score counts the customers strictly worse
+    than this one), or with ``ties_high`` the highest (it counts those strictly better: the
+    customers invoiced on the last day are all the most recent, not all the least)."""
     ordered = sorted(values.values())
-    count = len(ordered)
+    span = max(len(ordered) - 1, 1)
     scores = {}
     for key, value in values.items():
-        if higher_is_better:
-            worse = bisect_left(ordered, value)
-        else:
-            worse = count - bisect_right(ordered, value)
-        scores[key] = 1 + min(4, 5 * worse // count)
+        worse, better = bisect_left(ordered, value), len(ordered) - bisect_right(ordered, value)
+        if not higher_is_better:
+            worse, better = better, worse
+        position = span - better if ties_high else worse
+        scores[key] = 1 + min(4, 5 * position // span)
     return scores

@@ -18,6 +18,8 @@ from . import crm_customer_pareto_report
 from . import crm_customer_stage
 from . import crm_customer_stage_history
 from . import crm_customer_owner_history
+from . import crm_customer_partial_churn
+from . import crm_customer_churn_report
 from . import crm_customer_wallet
 from . import crm_customer_warning
 from . import crm_customer_warning_rule

@@ -24,6 +24,7 @@ class CrmCustomerContact(models.AbstractModel):
     _inherit = "crm.customer.contact"
 
     @api.model
+    @api.readonly
     def get_contact_calendar(self, month, filters=None, offset=0):
         """The calendar of ``month`` ("YYYY-MM") for the customers the user may read that
         match ``filters`` ({user_id, value_tier, stage_id}, each optional), one page of

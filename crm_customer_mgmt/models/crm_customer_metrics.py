@@ -25,26 +25,20 @@ MONTHS = 6  # full months of sales kept for the decline warnings
 # invoices and credit notes, in company currency and untaxed, a credit note's negative. The
 # customer is the line's partner, the invoice's commercial partner, as on every journal item
 # the pass reads. A plain subquery: PostgreSQL folds it into the query that reads it, and
-# works out a column (the cost, its joins) only for the queries that read it.
+# works out a column (and its joins) only for the queries that read it.
 #
-# ``cost``: what the line's goods cost us, a credit note's negative. Invoiced from an order,
-# the cost that sale_margin keeps on the order line for the quantity invoiced, in the
-# invoice's currency, turned into company currency at the invoice's rate; otherwise the
-# product's cost in the company, for the quantity in the product's unit.
+# For the margin (see ``_source_sales()``): ``rate``, company currency per unit of the
+# invoice's (the line's own, else the invoice's for a line at no price); ``product_cost``,
+# the product's cost in the company for the quantity in the product's unit.
 SALE_LINES = SQL(
     """(SELECT aml.partner_id, aml.company_id, aml.date, -aml.balance AS amount,
-               aml.product_id, aml.move_id, am.move_type,
-               CASE am.move_type WHEN 'out_refund' THEN -1 ELSE 1 END * COALESCE(
-                   (SELECT sol.purchase_price * aml.quantity
-                               * COALESCE(aml.balance / NULLIF(aml.amount_currency, 0), 1)
-                      FROM sale_order_line_invoice_rel rel
-                      JOIN sale_order_line sol ON sol.id = rel.order_line_id
-                     WHERE rel.invoice_line_id = aml.id
-                  ORDER BY sol.id
-                     LIMIT 1),
-                   COALESCE((pp.standard_price ->> aml.company_id::text)::numeric, 0)
-                       * aml.quantity * COALESCE(line_uom.factor / product_uom.factor, 1)
-               ) AS cost
+               aml.product_id, aml.move_id, am.move_type, aml.id AS line_id, aml.quantity,
+               aml.is_downpayment,
+               COALESCE(aml.balance / NULLIF(aml.amount_currency, 0),
+                        1 / NULLIF(am.invoice_currency_rate, 0), 1) AS rate,
+               COALESCE((pp.standard_price ->> aml.company_id::text)::numeric, 0)
+                   * aml.quantity * COALESCE(line_uom.factor / product_uom.factor, 1)
+                   AS product_cost
           FROM account_move_line aml
           JOIN account_move am ON am.id = aml.move_id
      LEFT JOIN product_product pp ON pp.id = aml.product_id
@@ -55,6 +49,26 @@ SALE_LINES = SQL(
            AND aml.display_type = 'product'
            AND am.move_type IN ('out_invoice', 'out_refund'))"""
 )
+# the order line whose cost (sale_margin) an invoice line takes: the first it was invoiced
+# from. Two forms of one relation, ``invoice_line_id`` -> ``cost`` (per unit, in the order's
+# currency): for a few customers, looked up per line; for many, read whole and hashed
+# (measured at 100,000 customers: 1.8 s against 3.7 s per line, and 0.3 ms against 170 ms
+# for one customer)
+ORDER_COSTS_FEW = SQL(
+    """(SELECT rel.invoice_line_id, sol.purchase_price AS cost
+          FROM sale_order_line_invoice_rel rel
+          JOIN sale_order_line sol ON sol.id = rel.order_line_id
+         WHERE NOT EXISTS (SELECT 1 FROM sale_order_line_invoice_rel other
+                            WHERE other.invoice_line_id = rel.invoice_line_id
+                              AND other.order_line_id < rel.order_line_id))"""
+)
+ORDER_COSTS_MANY = SQL(
+    """(SELECT DISTINCT ON (rel.invoice_line_id) rel.invoice_line_id, sol.purchase_price AS cost
+          FROM sale_order_line_invoice_rel rel
+          JOIN sale_order_line sol ON sol.id = rel.order_line_id
+      ORDER BY rel.invoice_line_id, rel.order_line_id)"""
+)
+MANY_CUSTOMERS = 2000  # from which the pass reads the order costs whole
 
 
 # How a measure reads as of a past day (a back-test, ``_measure_as_of()``), declared on it:
@@ -397,7 +411,9 @@ class CrmCustomerMetrics(models.Model):
         date, invoices in 12 months, sales in 12 months)): customers who ever bought."""
         if not bought:
             return {}
-        recency = ranking.quintiles({pid: row[0].toordinal() for pid, row in bought.items()})
+        recency = ranking.quintiles(
+            {pid: row[0].toordinal() for pid, row in bought.items()}, ties_high=True
+        )
         frequency = ranking.quintiles({pid: row[1] for pid, row in bought.items()})
         money = ranking.quintiles({pid: row[2] for pid, row in bought.items()})
         return {

@@ -170,3 +170,4 @@ class CrmCustomerMetrics(models.Model):
         )
         partners._apply_decisions(first, decisions, today)
         partners._log_grade_changes(grade_changes, today)
+        self.env["crm.customer.partial.churn"]._record_partial_churn(partners, today)

@@ -8,7 +8,7 @@ from odoo import models
 from odoo.tools import SQL
 
 from ..engine.contacts import EMAIL, MEETING, PHONE
-from .crm_customer_metrics import MONTHS
+from .crm_customer_metrics import MANY_CUSTOMERS, MONTHS, ORDER_COSTS_FEW, ORDER_COSTS_MANY
 
 
 class CrmCustomerMetrics(models.Model):
@@ -27,8 +27,11 @@ class CrmCustomerMetrics(models.Model):
         return (window.copies or {}).get(table) or SQL.identifier(table)
 
     def _source_sales(self, window):
-        # the lines are read once (OFFSET 0 keeps them a subquery): each line's cost is
-        # worked out once for the four margins
+        """Sales and margins. A line's cost is the one sale_margin keeps on the order line
+        it was invoiced from, for the quantity invoiced, at the invoice's rate; else the
+        product's cost; a credit note deducts its cost. A down payment (and its deduction on
+        the final invoice) is no sale of goods: its cost is its amount, no margin. The lines
+        are read once (OFFSET 0 keeps them a subquery), each cost worked out once."""
         return SQL(
             """
                 SELECT sale.partner_id,
@@ -48,8 +51,9 @@ class CrmCustomerMetrics(models.Model):
                        SUM(sale.margin) AS margin_total,
                        jsonb_build_array(%(months)s) AS monthly_sales
                   FROM (SELECT sale.partner_id, sale.date, sale.amount, sale.move_type,
-                               sale.amount - sale.cost AS margin
+                               %(margin)s AS margin
                           FROM %(sales)s sale
+                     LEFT JOIN %(ordered)s ordered ON ordered.invoice_line_id = sale.line_id
                          WHERE sale.partner_id = ANY(%(ids)s)
                            AND sale.company_id = %(company)s
                            AND sale.date <= %(today)s
@@ -57,9 +61,33 @@ class CrmCustomerMetrics(models.Model):
               GROUP BY sale.partner_id
             """,
             sales=self._window_sales(window),
+            ordered=self._order_costs(window),
+            margin=self._sale_margin("sale", "ordered"),
             months=self._monthly_sums(window.today),
             **window._asdict(),
         )
+
+    @staticmethod
+    def _sale_margin(sale, ordered):
+        """SQL: the margin of the sale line ``sale`` (an alias of SALE_LINES) joined to its
+        order cost ``ordered`` (an alias of ``_order_costs()``), as ``_source_sales()``
+        counts it."""
+        return SQL(
+            """CASE WHEN %(sale)s.is_downpayment THEN 0
+                    ELSE %(sale)s.amount
+                         - CASE %(sale)s.move_type WHEN 'out_refund' THEN -1 ELSE 1 END
+                           * COALESCE(%(ordered)s.cost * %(sale)s.quantity * %(sale)s.rate,
+                                      %(sale)s.product_cost)
+               END""",
+            sale=SQL.identifier(sale),
+            ordered=SQL.identifier(ordered),
+        )
+
+    @staticmethod
+    def _order_costs(window):
+        """The order costs of invoice lines, in the form that suits the window's size."""
+        many = isinstance(window.ids, list) and len(window.ids) >= MANY_CUSTOMERS
+        return ORDER_COSTS_MANY if many else ORDER_COSTS_FEW
 
     @staticmethod
     def _monthly_sums(today):
@@ -211,6 +239,9 @@ class CrmCustomerMetrics(models.Model):
         )
 
     def _source_cost(self, window):
+        # what the customer's invoices and credit notes book on expense accounts (the cost
+        # of the goods sold under perpetual valuation, a discount or a rebate line) is in
+        # their sales and margin already
         return SQL(
             """
                 SELECT aml.partner_id,
@@ -219,10 +250,12 @@ class CrmCustomerMetrics(models.Model):
                            AS cost_to_serve_12m
                   FROM %(items)s aml
                   JOIN account_account acc ON acc.id = aml.account_id
+                  JOIN account_move am ON am.id = aml.move_id
                  WHERE aml.partner_id = ANY(%(ids)s)
                    AND aml.company_id = %(company)s
                    AND acc.account_type IN ('expense', 'expense_direct_cost')
                    AND aml.parent_state = 'posted'
+                   AND am.move_type NOT IN ('out_invoice', 'out_refund')
                    AND aml.date BETWEEN LEAST(%(cur)s, %(year)s) AND %(today)s
               GROUP BY aml.partner_id
             """,

@@ -7,7 +7,8 @@ class CrmCustomerParetoReport(models.Model):
     80/20): for each basis, customers ranked by it, largest first, and the share of the
     company's total that the top ``position`` percent of them bring, over the last 12
     months as the last metrics pass measured them. Profit customers above 100 % show what
-    the loss-making ones take back."""
+    the loss-making ones take back. A total of nothing or less has no shares: none is shown,
+    the amounts stay."""
 
     _name = "crm.customer.pareto.report"
     _description = "Revenue and Profit Concentration"
@@ -59,7 +60,8 @@ class CrmCustomerParetoReport(models.Model):
                 SELECT company_id, basis,
                        CEIL(100.0 * n / customers)::int AS position,
                        COUNT(*) AS customer_count, SUM(value) AS amount,
-                       (ARRAY_AGG(100.0 * running / NULLIF(total, 0) ORDER BY n DESC))[1]
+                       (ARRAY_AGG(CASE WHEN total > 0 THEN 100.0 * running / total END
+                                  ORDER BY n DESC))[1]
                            AS cumulative_share
                   FROM ranked
               GROUP BY company_id, basis, CEIL(100.0 * n / customers)::int

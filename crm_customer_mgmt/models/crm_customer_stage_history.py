@@ -1,11 +1,15 @@
 from odoo import fields, models
 
+from .res_partner import VALUE_TIERS
+
 
 class CrmCustomerStageHistory(models.Model):
     _name = "crm.customer.stage.history"
     _description = "Customer Stage Change"
     _order = "date desc, id desc"
     _rec_name = "stage_to_id"
+    # the churn analysis reads each customer's rows in this order (crm.customer.churn.report)
+    _partner_company_date_idx = models.Index("(partner_id, company_id, date, id)")
 
     partner_id = fields.Many2one("res.partner", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(
@@ -41,3 +45,16 @@ class CrmCustomerStageHistory(models.Model):
         string="Days in Previous Stage", aggregator="avg", help="Time spent in the stage left."
     )
     churn_reason_id = fields.Many2one("crm.churn.reason")
+    # what the customer was worth at the move, for the churn analysis
+    value_tier = fields.Selection(VALUE_TIERS, help="The customer's value tier at the change.")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    revenue_12m = fields.Monetary(
+        string="Sales (12 months)",
+        help="The customer's sales of the 12 months before the change, as the metrics pass"
+        " last measured them.",
+    )
+    margin_12m = fields.Monetary(
+        string="Margin (12 months)",
+        help="The customer's margin of the 12 months before the change, as the metrics pass"
+        " last measured it.",
+    )

@@ -201,6 +201,8 @@ class ResConfigSettings(models.TransientModel):
         res.update(
             {name: get_setting(self.env, setting) for name, setting in NUMBER_SETTINGS.items()}
         )
+        # a bad stored choice would make the whole form fail to open
+        res["rank_basis"] = get_setting(self.env, RANK_BASIS)
         names = self.env["res.partner"]._card_completeness_fields()
         res["card_completeness_field_ids"] = [
             fields.Command.set(self._completeness_field_records(names).ids)

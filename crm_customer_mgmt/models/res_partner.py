@@ -34,6 +34,10 @@ REP_PARTNER_RULE_DOMAIN = (
     " ('commercial_partner_id.card_owner_id', '=', False)]"
 )
 
+# Places in the customer pyramid (客户金字塔), from the top; the stage history and the churn
+# analysis keep a customer's place at the time.
+VALUE_TIERS = [("vip", "VIP"), ("key", "Key"), ("ordinary", "Ordinary"), ("small", "Small")]
+
 # (minimum, maximum) accepted for the card's numeric fields.
 CARD_RANGES = {
     "liquid_asset_ratio": (0, 100),
@@ -74,7 +78,7 @@ class ResPartner(models.Model):
         help="Class by revenue rank, set by the metrics pass.",
     )
     value_tier = fields.Selection(
-        [("vip", "VIP"), ("key", "Key"), ("ordinary", "Ordinary"), ("small", "Small")],
+        VALUE_TIERS,
         company_dependent=True,
         readonly=True,
         copy=False,

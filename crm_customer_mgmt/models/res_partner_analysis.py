@@ -207,25 +207,32 @@ class ResPartner(models.Model):
         return changes
 
     def _tier_churn_rates(self, today, interrupted):
-        """Value tier -> customers lost in the 12 full months before this one over those of
-        the tier, in percent, in this company. Over full months, the rates and so the
-        lifetime values hold still within a month."""
+        """Value tier -> customers lost in the 12 full months before this one over the
+        customers of the tier who bought, in percent, in this company. A customer lost
+        counts in the tier it had when it left, as its move into the interrupted stage
+        kept it; as in the churn analysis, a first placement there is no loss. Over full
+        months, the rates and so the lifetime values hold still within a month."""
         until = today.replace(day=1)
         since = until - relativedelta(months=12)
         rows = self.env.execute_query(
             SQL(
                 """
             WITH lost AS (
-                SELECT DISTINCT h.partner_id, p.value_tier ->> %(key)s AS value_tier
+                SELECT DISTINCT ON (h.partner_id) h.partner_id,
+                       COALESCE(h.value_tier, p.value_tier ->> %(key)s) AS value_tier
                   FROM crm_customer_stage_history h
                   JOIN res_partner p ON p.id = h.partner_id
                  WHERE h.stage_to_id = ANY(%(interrupted)s) AND h.company_id = %(company)s
+                   AND h.stage_from_id IS NOT NULL
+                   AND NOT h.stage_from_id = ANY(%(interrupted)s)
                    AND h.date >= %(since)s AND h.date < %(until)s
+              ORDER BY h.partner_id, h.date DESC, h.id DESC
             ), tiers AS (
                 SELECT p.value_tier ->> %(key)s AS tier, COUNT(*) AS customers
                   FROM res_partner p
                   JOIN crm_customer_metrics m ON m.partner_id = p.id AND m.company_id = %(company)s
-                 WHERE p.id NOT IN (SELECT partner_id FROM lost)
+                 WHERE m.first_invoice_date IS NOT NULL
+                   AND p.id NOT IN (SELECT partner_id FROM lost)
                    AND NOT COALESCE((p.customer_stage_id ->> %(key)s)::int
                                     = ANY(%(interrupted)s), FALSE)
               GROUP BY 1

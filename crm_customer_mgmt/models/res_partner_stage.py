@@ -101,16 +101,24 @@ class ResPartner(models.Model):
 
     def _log_stage_history(self, moves, today, first=False):
         """A history line per move (``moves`` maps partners to a ``StageMove``), read from
-        the partners before their stage changes; ``first`` placements, already written, have
-        no stage before them."""
+        the partners before their stage changes, with what the customer was worth then (tier,
+        12-month sales and margin of the last measure) for the churn analysis; ``first``
+        placements, already written, have no stage before them."""
         if not moves:
             return
-        state = self.browse([partner.id for partner in moves])._stored_values(
-            ["card_owner_id", "customer_stage_id", "share_of_wallet", "stage_date"]
+        ids = [partner.id for partner in moves]
+        state = self.browse(ids)._stored_values(
+            ["card_owner_id", "customer_stage_id", "share_of_wallet", "stage_date", "value_tier"]
         )
+        worth = {
+            pid: (sales, margin)
+            for pid, sales, margin in self.env["crm.customer.metrics"]._measure_rows(
+                ids, ["sales_12m", "margin_12m"]
+            )
+        }
         rows = []
         for partner, move in moves.items():
-            owner_id, stage_id, share, since = state[partner.id]
+            owner_id, stage_id, share, since, tier = state[partner.id]
             rows.append(
                 {
                     "partner_id": partner.id,
@@ -124,6 +132,9 @@ class ResPartner(models.Model):
                     "reason": move.reason,
                     "duration_days": (today - since).days if since and not first else 0,
                     "churn_reason_id": move.churn_reason.id if move.churn_reason else None,
+                    "value_tier": tier,
+                    "revenue_12m": worth.get(partner.id, (0.0, 0.0))[0] or 0.0,
+                    "margin_12m": worth.get(partner.id, (0.0, 0.0))[1] or 0.0,
                 }
             )
         insert_rows(self.env["crm.customer.stage.history"], rows)

@@ -45,3 +45,4 @@ from . import test_contact_tours
 from . import test_sale_credit_queries
 from . import test_analysis
 from . import test_analysis_tours
+from . import test_churn

@@ -28,6 +28,17 @@ class TestEngineAnalysis(BaseCase):
         scores = quintiles({1: 1, 2: 1, 3: 1, 4: 1, 5: 7})
         self.assertEqual(scores, {1: 1, 2: 1, 3: 1, 4: 1, 5: 5})
 
+    def test_few_customers_span_the_scores_and_recency_ties_score_high(self):
+        self.assertEqual(quintiles({1: 10, 2: 20}), {1: 1, 2: 5})
+        self.assertEqual(
+            (quintiles({1: 10}), quintiles({1: 10}, ties_high=True)), ({1: 1}, {1: 5})
+        )
+        # invoiced on the same day as the most recent customer: as recent as it
+        self.assertEqual(
+            quintiles({1: 3, 2: 3, 3: 3, 4: 1, 5: 2}, ties_high=True),
+            {1: 5, 2: 5, 3: 5, 4: 1, 5: 2},
+        )
+
     def test_rfm_segments(self):
         for scores, invoices, segment in [
             ((5, 5, 5), 12, analysis.CHAMPIONS),

@@ -167,3 +167,23 @@ class TestMenuViews(CustomerCardCase):
         )
         rep_arch = etree.fromstring(rep_views["views"]["kanban"]["arch"])
         self.assertFalse(rep_arch.xpath(f"//button[@name='{wizard.id}']"), "a supervisor's act")
+
+    def test_churn_screens_are_the_supervisors(self):
+        names = {menu.name for menu, _action in self._menus_with_actions(self.manager)}
+        self.assertLessEqual({"Churn", "Partial Churn"}, names)
+        rep_names = {menu.name for menu, _action in self._menus_with_actions(self.rep)}
+        self.assertFalse({"Churn", "Partial Churn"} & rep_names)
+        report = self.env.ref("crm_customer_mgmt.action_crm_customer_churn_report").sudo()
+        self.assertEqual(report.view_mode.split(",")[0], "pivot")
+        views = (
+            self.env["crm.customer.churn.report"]
+            .with_user(self.manager)
+            .get_views([(False, "pivot"), (False, "graph"), (report.search_view_id.id, "search")])
+        )
+        pivot = etree.fromstring(views["views"]["pivot"]["arch"])
+        self.assertEqual(
+            pivot.xpath("//field[@type='measure']/@name"),
+            ["churn_rate", "lost", "active_start", "won_back", "revenue_lost"],
+        )
+        self.assertEqual(etree.fromstring(views["views"]["graph"]["arch"]).get("type"), "line")
+        self.assertIn("search_default_monthly", report.context)

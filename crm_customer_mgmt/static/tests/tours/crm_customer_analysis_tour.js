@@ -65,5 +65,17 @@ registry.category("web_tour.tours").add("crm_customer_analysis_tour", {
             content: "revenue and profit side by side",
             trigger: ".o_pivot th:contains(Revenue) ~ th:contains(Profit), .o_pivot:has(th:contains(Revenue)):has(th:contains(Profit))",
         },
+        ...openAnalysisMenu("menu_crm_customer_mgmt_churn"),
+        {
+            content: "the churn pivot shows the churn rate by month",
+            trigger: ".o_pivot th:contains(Churn Rate (%))",
+        },
+        { content: "switch to the churn rate over time", trigger: ".o_switch_view.o_graph", run: "click" },
+        { content: "the churn curve is drawn", trigger: ".o_graph_renderer canvas" },
+        ...openAnalysisMenu("menu_crm_customer_mgmt_partial_churn"),
+        {
+            content: "the partial churn list opens",
+            trigger: ".o_list_view, .o_view_nocontent",
+        },
     ],
 });
