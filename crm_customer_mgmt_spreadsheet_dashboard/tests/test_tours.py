@@ -1,5 +1,7 @@
 from datetime import date
 
+from dateutil.relativedelta import relativedelta
+
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.crm_customer_mgmt.models.tools import owned_writer
@@ -66,15 +68,26 @@ class TestDashboardTour(HttpCase):
                 )
             ]
         )
+        # the second customer, stable since last year, is lost this month
         cls.env["crm.customer.stage.history"].create(
-            {
-                "partner_id": cls.customers[1].id,
-                "stage_from_id": ref("crm_customer_mgmt.stage_stable").id,
-                "stage_to_id": ref("crm_customer_mgmt.stage_interrupted").id,
-                "change": "interrupted",
-                "date": date.today(),
-                "user_id": cls.rep.id,
-            }
+            [
+                {
+                    "partner_id": cls.customers[1].id,
+                    "stage_to_id": ref("crm_customer_mgmt.stage_stable").id,
+                    "change": "entered",
+                    "date": date.today() - relativedelta(years=1),
+                    "user_id": cls.rep.id,
+                },
+                {
+                    "partner_id": cls.customers[1].id,
+                    "stage_from_id": ref("crm_customer_mgmt.stage_stable").id,
+                    "stage_to_id": ref("crm_customer_mgmt.stage_interrupted").id,
+                    "change": "interrupted",
+                    "date": date.today(),
+                    "user_id": cls.rep.id,
+                    "churn_reason_id": cls.env["crm.churn.reason"].search([], limit=1).id,
+                },
+            ]
         )
         rule = cls.env["crm.customer.warning.rule"].create(
             {"name": "Dash overdue rule", "metric": "overdue_days", "threshold": 30}

@@ -54,6 +54,10 @@ registry.category("web_tour.tours").add("crm_customer_mgmt_dashboard_tour", {
             trigger: "canvas.o-scorecard[title='Open Warnings']",
         },
         {
+            content: "the churn rate scorecard",
+            trigger: "canvas.o-scorecard[title='Average Churn Rate']",
+        },
+        {
             content: "every cell evaluates, the scorecards count the test's customers",
             trigger: ".o-dashboard-clickable-cell[title='See records']",
             timeout: 30000,
@@ -64,7 +68,8 @@ registry.category("web_tour.tours").add("crm_customer_mgmt_dashboard_tour", {
                         !errorCells(model).length &&
                         dataValue(model, 1, 1) >= 2 && // customers
                         dataValue(model, 1, 2) >= 1 && // VIP customers
-                        dataValue(model, 1, 3) >= 1, // open warnings
+                        dataValue(model, 1, 3) >= 1 && // open warnings
+                        dataValue(model, 1, 4) > 0, // average churn rate
                     { timeout: 25000 }
                 ).catch(() => {
                     const errors = errorCells(model).map((cell) => cell.message || cell.value);
