@@ -58,6 +58,7 @@
         "demo/crm_customer_wallet_demo.xml",
         "demo/crm_customer_warning_rule_demo.xml",
         "demo/crm_customer_contact_demo.xml",
+        "demo/crm_customer_stage_history_demo.xml",
     ],
     "assets": {
         "web.assets_backend": ["crm_customer_mgmt/static/src/**/*"],
