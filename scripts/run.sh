@@ -6,6 +6,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 DB=${CRM_DEMO_DB:-crm_demo}
+DASHBOARD=${ADDON}_spreadsheet_dashboard  # the supervisors' dashboard, in the Dashboards app
 HTTP_HOST=127.0.0.1
 HTTP_PORT=${CRM_HTTP_PORT:-8069}
 
@@ -59,18 +60,18 @@ fi
 state=$(addon_state) || die "could not look at the database $DB (PostgreSQL said why above)."
 case $state in
     absent)
-        say "creating the database $DB with $ADDON and its demo data (once; a minute or two)"
-        odoo -d "$DB" -i "$ADDON" --with-demo --stop-after-init --no-http --log-level=warn \
+        say "creating the database $DB with $ADDON, its dashboard and its demo data (once; a few minutes)"
+        odoo -d "$DB" -i "$ADDON,$DASHBOARD" --with-demo --stop-after-init --no-http --log-level=warn \
             || die "creating $DB failed (Odoo's log above); fix it and rerun, or start over with make clean-db."
         ;;
     missing)
         say "installing $ADDON in the existing database $DB"
-        odoo -d "$DB" -i "$ADDON" --stop-after-init --no-http --log-level=warn \
+        odoo -d "$DB" -i "$ADDON,$DASHBOARD" --stop-after-init --no-http --log-level=warn \
             || die "installing $ADDON in $DB failed (Odoo's log above); fix it and rerun, or start over with make clean-db."
         ;;
     installed)
         say "upgrading $ADDON in the database $DB"
-        odoo -d "$DB" -u "$ADDON" --stop-after-init --no-http --log-level=warn \
+        odoo -d "$DB" -u "$ADDON" -i "$DASHBOARD" --stop-after-init --no-http --log-level=warn \
             || die "upgrading $ADDON in $DB failed (Odoo's log above); fix it and rerun, or start over with make clean-db."
         ;;
     *)
