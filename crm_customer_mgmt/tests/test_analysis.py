@@ -81,7 +81,9 @@ class TestCustomerAnalysis(MetricsCase):
         self.assertEqual(measured["margin"], 80.0 - 4 * 12.0)
         self.assertEqual(self.customer.customer_margin, 32.0)
 
-    def test_order_cost_in_another_currency_counts_at_the_invoice_rate(self):
+    def _euro_invoice(self, lines):
+        """An order in euros (2 to the company's unit) of ``lines`` (quantity, price), each
+        keeping a cost of 30 euros, invoiced whole and posted on 10 May."""
         euro = self.setup_other_currency("EUR", rates=[("2026-01-01", 2.0)])
         pricelist = self.env["product.pricelist"].create({"name": "EUR", "currency_id": euro.id})
         order = self.env["sale.order"].create(
@@ -92,12 +94,13 @@ class TestCustomerAnalysis(MetricsCase):
                     Command.create(
                         {
                             "product_id": self.product.id,
-                            "product_uom_qty": 5,
-                            "price_unit": 40.0,
+                            "product_uom_qty": quantity,
+                            "price_unit": price,
                             "purchase_price": 30.0,
                             "tax_ids": [Command.clear()],
                         }
                     )
+                    for quantity, price in lines
                 ],
             }
         )
@@ -105,6 +108,10 @@ class TestCustomerAnalysis(MetricsCase):
         invoice = order._create_invoices()
         invoice.write({"invoice_date": date(2026, 5, 10), "date": date(2026, 5, 10)})
         invoice.action_post()
+        return euro, invoice
+
+    def test_order_cost_in_another_currency_counts_at_the_invoice_rate(self):
+        euro, invoice = self._euro_invoice([(5, 40.0)])
         self.assertEqual(invoice.currency_id, euro)
         self._run(self.customer)
         # EUR 200 of sales and EUR 150 of cost, at 2 EUR to the company's unit
@@ -199,30 +206,7 @@ class TestCustomerAnalysis(MetricsCase):
         self.assertEqual(self.customer.customer_margin, 400.0)
 
     def test_an_order_cost_at_no_price_counts_at_the_invoice_rate(self):
-        euro = self.setup_other_currency("EUR", rates=[("2026-01-01", 2.0)])
-        pricelist = self.env["product.pricelist"].create({"name": "EUR", "currency_id": euro.id})
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.customer.id,
-                "pricelist_id": pricelist.id,
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": self.product.id,
-                            "product_uom_qty": quantity,
-                            "price_unit": price,
-                            "purchase_price": 30.0,
-                            "tax_ids": [Command.clear()],
-                        }
-                    )
-                    for quantity, price in ((5, 40.0), (2, 0.0))  # two given away
-                ],
-            }
-        )
-        order.action_confirm()
-        invoice = order._create_invoices()
-        invoice.write({"invoice_date": date(2026, 5, 10), "date": date(2026, 5, 10)})
-        invoice.action_post()
+        self._euro_invoice([(5, 40.0), (2, 0.0)])  # two given away
         self._run(self.customer)
         # EUR 200 of sales, EUR 150 + 60 of cost, at 2 EUR to the company's unit
         self.assertEqual(self._metrics(self.customer)["sales"], 100.0)
