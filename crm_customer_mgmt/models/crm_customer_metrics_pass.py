@@ -164,7 +164,7 @@ class CrmCustomerMetrics(models.Model):
             abc = {partner.id: partner.abc_class for partner in partners}
         credit, grade_changes = partners._credit_changes(measured, today, abc)
         contact = partners._contact_changes(measured, values, today)
-        analysis = partners._analysis_changes(measured, values, today)
+        analysis = partners._analysis_changes(measured, values, today, ranks)
         partners._write_changed(
             {pid: values[pid] | credit[pid] | contact[pid] | analysis[pid] for pid in partners.ids}
         )

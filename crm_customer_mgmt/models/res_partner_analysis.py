@@ -1,5 +1,7 @@
 # res.partner is split by concern, as its card part lives in res_partner.py
 # pylint: disable=consider-merging-classes-inherited
+from collections import Counter
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -162,13 +164,15 @@ class ResPartner(models.Model):
 
     # The pass ------------------------------------------------------------------------------
 
-    def _analysis_changes(self, measured, values, today):
+    def _analysis_changes(self, measured, values, today, ranks=None):
         """Partner id -> the analysis columns to write, from the measures and the pass's
-        values for the batch (stage, tier, share)."""
+        values for the batch (stage, tier, share); ``ranks``, where the pass ranked every
+        customer tonight, gives the tiers the churn rates count by."""
         stages = self.env["crm.customer.stage"].search([("is_interrupted", "=", True)])
         interrupted = set(stages.ids)
         stored = self._stored_values(["value_tier", "loyalty_attitude", "customer_stage_id"])
-        churn = self._tier_churn_rates(today, interrupted)
+        tiers = {pid: row["value_tier"] for pid, row in (ranks or {}).items()}
+        churn = self._tier_churn_rates(today, interrupted, tiers)
         discount, horizon = get_setting(self.env, CLV_DISCOUNT), get_setting(self.env, CLV_HORIZON)
         words = self._lifetime_value_words()
         changes = {}
@@ -206,20 +210,22 @@ class ResPartner(models.Model):
             }
         return changes
 
-    def _tier_churn_rates(self, today, interrupted):
+    def _tier_churn_rates(self, today, interrupted, tiers=None):
         """Value tier -> customers lost in the 12 full months before this one over the
         customers of the tier who bought, in percent, in this company. A customer lost
-        counts in the tier it had when it left, as its move into the interrupted stage
-        kept it; as in the churn analysis, a first placement there is no loss. Over full
-        months, the rates and so the lifetime values hold still within a month."""
+        counts in the tier its move into the interrupted stage kept; as in the churn
+        analysis, a first placement there is no loss. The others count in their tier of
+        ``tiers`` (partner id -> tier, as the pass ranks them tonight), else the stored one.
+        Over full months, the rates and so the lifetime values hold still within a month."""
         until = today.replace(day=1)
         since = until - relativedelta(months=12)
-        rows = self.env.execute_query(
-            SQL(
-                """
-            WITH lost AS (
+        key, tiers = str(self.env.company.id), tiers or {}
+        lost = dict(
+            self.env.execute_query(
+                SQL(
+                    """
                 SELECT DISTINCT ON (h.partner_id) h.partner_id,
-                       COALESCE(h.value_tier, p.value_tier ->> %(key)s) AS value_tier
+                       COALESCE(h.value_tier, p.value_tier ->> %(key)s)
                   FROM crm_customer_stage_history h
                   JOIN res_partner p ON p.id = h.partner_id
                  WHERE h.stage_to_id = ANY(%(interrupted)s) AND h.company_id = %(company)s
@@ -227,32 +233,37 @@ class ResPartner(models.Model):
                    AND NOT h.stage_from_id = ANY(%(interrupted)s)
                    AND h.date >= %(since)s AND h.date < %(until)s
               ORDER BY h.partner_id, h.date DESC, h.id DESC
-            ), tiers AS (
-                SELECT p.value_tier ->> %(key)s AS tier, COUNT(*) AS customers
-                  FROM res_partner p
-                  JOIN crm_customer_metrics m ON m.partner_id = p.id AND m.company_id = %(company)s
-                 WHERE m.first_invoice_date IS NOT NULL
-                   AND p.id NOT IN (SELECT partner_id FROM lost)
-                   AND NOT COALESCE((p.customer_stage_id ->> %(key)s)::int
-                                    = ANY(%(interrupted)s), FALSE)
-              GROUP BY 1
+                    """,
+                    company=self.env.company.id,
+                    key=key,
+                    since=since,
+                    until=until,
+                    interrupted=list(interrupted),
+                )
             )
-            SELECT tier, customers, COALESCE(n, 0)
-              FROM tiers FULL JOIN (SELECT value_tier AS tier, COUNT(*) AS n
-                                      FROM lost GROUP BY 1) l USING (tier)
-             WHERE tier IS NOT NULL
-            """,
+        )
+        staying = self.env.execute_query(
+            SQL(
+                """
+            SELECT p.id, p.value_tier ->> %(key)s
+              FROM res_partner p
+              JOIN crm_customer_metrics m ON m.partner_id = p.id AND m.company_id = %(company)s
+             WHERE m.first_invoice_date IS NOT NULL
+               AND NOT COALESCE((p.customer_stage_id ->> %(key)s)::int = ANY(%(interrupted)s),
+                                FALSE)
+                """,
                 company=self.env.company.id,
-                key=str(self.env.company.id),
-                since=since,
-                until=until,
+                key=key,
                 interrupted=list(interrupted),
             )
         )
+        lost_by_tier = Counter(tier for tier in lost.values() if tier)
+        staying_by_tier = Counter(
+            tiers.get(pid) or stored for pid, stored in staying if pid not in lost
+        )
         return {
-            tier: 100.0 * lost / ((active or 0) + lost)
-            for tier, active, lost in rows
-            if (active or 0) + lost
+            tier: 100.0 * lost_by_tier[tier] / (staying_by_tier[tier] + lost_by_tier[tier])
+            for tier in (lost_by_tier.keys() | staying_by_tier.keys()) - {None}
         }
 
     def _lifetime_value_words(self):

@@ -434,6 +434,29 @@ class TestCustomerAnalysis(MetricsCase):
 
     # Lifetime value -------------------------------------------------------------------------
 
+    def test_churn_rates_on_the_first_pass_count_tonight_s_tiers(self):
+        """Before any pass wrote a tier, the rates count the tiers the pass ranks tonight."""
+        lost, third = self._customer("Gone Co."), self._customer("Third Co.")
+        self._invoice(lost, date(2026, 1, 5), 10.0)
+        self._invoice(third, date(2026, 2, 5), 8.0)
+        self.Metrics._measure((lost | third).ids, TODAY)
+        self.env["crm.customer.stage.history"].create(
+            {
+                "partner_id": lost.id,
+                "stage_from_id": self.env.ref("crm_customer_mgmt.stage_development").id,
+                "stage_to_id": self.interrupted.id,
+                "value_tier": "small",
+                "date": date(2026, 5, 20),
+                "change": "interrupted",
+            }
+        )
+        Partner = self.env["res.partner"]
+        self.assertFalse(third.value_tier, "no pass has written a tier yet")
+        interrupted = set(self.interrupted.ids)
+        self.assertEqual(
+            Partner._tier_churn_rates(TODAY, interrupted, {third.id: "small"}), {"small": 50.0}
+        )
+
     def test_lifetime_value_by_hand_against_the_formula(self):
         lost, third = self._customer("Gone Co."), self._customer("Third Co.")
         customers = self.customer | lost | third
