@@ -171,8 +171,10 @@ class ResPartner(models.Model):
         stages = self.env["crm.customer.stage"].search([("is_interrupted", "=", True)])
         interrupted = set(stages.ids)
         stored = self._stored_values(["value_tier", "loyalty_attitude", "customer_stage_id"])
-        tiers = {pid: row["value_tier"] for pid, row in (ranks or {}).items()}
-        churn = self._tier_churn_rates(today, interrupted, tiers)
+        tiers = ranks and {
+            pid: row["value_tier"] for pid, row in ranks.items() if row["rfm_segment"]
+        }
+        churn = self._tier_churn_rates(today, interrupted, tiers or None)
         discount, horizon = get_setting(self.env, CLV_DISCOUNT), get_setting(self.env, CLV_HORIZON)
         words = self._lifetime_value_words()
         changes = {}
@@ -215,11 +217,12 @@ class ResPartner(models.Model):
         customers of the tier who bought, in percent, in this company. A customer lost
         counts in the tier its move into the interrupted stage kept; as in the churn
         analysis, a first placement there is no loss. The others count in their tier of
-        ``tiers`` (partner id -> tier, as the pass ranks them tonight), else the stored one.
+        ``tiers`` (partner id -> tier of each customer who bought, as the pass ranks them
+        tonight), else in their stored one (a Refresh).
         Over full months, the rates and so the lifetime values hold still within a month."""
         until = today.replace(day=1)
         since = until - relativedelta(months=12)
-        key, tiers = str(self.env.company.id), tiers or {}
+        key = str(self.env.company.id)
         lost = dict(
             self.env.execute_query(
                 SQL(
@@ -242,25 +245,50 @@ class ResPartner(models.Model):
                 )
             )
         )
-        staying = self.env.execute_query(
-            SQL(
-                """
-            SELECT p.id, p.value_tier ->> %(key)s
-              FROM res_partner p
-              JOIN crm_customer_metrics m ON m.partner_id = p.id AND m.company_id = %(company)s
-             WHERE m.first_invoice_date IS NOT NULL
-               AND NOT COALESCE((p.customer_stage_id ->> %(key)s)::int = ANY(%(interrupted)s),
-                                FALSE)
-                """,
-                company=self.env.company.id,
-                key=key,
-                interrupted=list(interrupted),
-            )
-        )
         lost_by_tier = Counter(tier for tier in lost.values() if tier)
-        staying_by_tier = Counter(
-            tiers.get(pid) or stored for pid, stored in staying if pid not in lost
-        )
+        if tiers is None:  # a Refresh: the stored tiers, counted in SQL
+            staying_by_tier = Counter(
+                dict(
+                    self.env.execute_query(
+                        SQL(
+                            """
+                SELECT p.value_tier ->> %(key)s, COUNT(*)
+                  FROM res_partner p
+                  JOIN crm_customer_metrics m
+                    ON m.partner_id = p.id AND m.company_id = %(company)s
+                 WHERE m.first_invoice_date IS NOT NULL AND p.id <> ALL(%(lost)s)
+                   AND NOT COALESCE((p.customer_stage_id ->> %(key)s)::int
+                                    = ANY(%(interrupted)s), FALSE)
+              GROUP BY 1
+                            """,
+                            company=self.env.company.id,
+                            key=key,
+                            lost=list(lost),
+                            interrupted=list(interrupted),
+                        )
+                    )
+                )
+            )
+        else:  # the pass: tonight's tiers of the customers who bought, but those stopped
+            stopped = {
+                pid
+                for (pid,) in self.env.execute_query(
+                    SQL(
+                        """
+                SELECT p.id FROM res_partner p
+                  JOIN crm_customer_metrics m
+                    ON m.partner_id = p.id AND m.company_id = %(company)s
+                 WHERE (p.customer_stage_id ->> %(key)s)::int = ANY(%(interrupted)s)
+                        """,
+                        company=self.env.company.id,
+                        key=key,
+                        interrupted=list(interrupted),
+                    )
+                )
+            }
+            staying_by_tier = Counter(
+                tier for pid, tier in tiers.items() if pid not in lost and pid not in stopped
+            )
         return {
             tier: 100.0 * lost_by_tier[tier] / (staying_by_tier[tier] + lost_by_tier[tier])
             for tier in (lost_by_tier.keys() | staying_by_tier.keys()) - {None}

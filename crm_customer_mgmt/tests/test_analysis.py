@@ -481,6 +481,7 @@ class TestCustomerAnalysis(MetricsCase):
         self.assertEqual(
             self.env["res.partner"]._tier_churn_rates(TODAY, set(self.interrupted.ids)),
             {"small": 50.0, "vip": 0.0},
+            "a Refresh counts the tiers the pass stored",
         )
         self._run(customers)
         factor = sum((1.0 / 1.1) ** year for year in (1, 2, 3))  # no VIP lost: kept
