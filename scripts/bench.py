@@ -253,6 +253,9 @@ STEPS = [
     ("res.partner", "_schedule_stage_activities", "        _schedule_stage_activities"),
     ("res.partner", "_propose_stages", "      _propose_stages (bulk)"),
     ("res.partner", "_log_grade_changes", "    _log_grade_changes"),
+    ("res.partner", "_analysis_changes", "    _analysis_changes"),
+    ("res.partner", "_tier_churn_rates", "      _tier_churn_rates (any caller)"),
+    ("crm.customer.partial.churn", "_record_partial_churn", "    _record_partial_churn"),
     ("ir.cron", "_commit_progress", "_commit_progress (commit)"),
     ("res.partner", "_write_changed", "res.partner._write_changed (bulk UPDATE, any caller)"),
 ]
