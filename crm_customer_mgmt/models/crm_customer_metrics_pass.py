@@ -77,6 +77,8 @@ class CrmCustomerMetrics(models.Model):
         # transaction back for a fresh snapshot, and its retry must still find the measures
         cron._commit_progress(remaining=len(todo) + companies_left)
         ranks = self._ranks() if todo else {}
+        if ranks:
+            self.env["res.partner"]._keep_tier_churn_rates(today, ranks)
         for start in range(0, len(todo), BATCH_SIZE):
             batch = todo[start : start + BATCH_SIZE]
             self._pass_batch_safely(batch, today, ranks)
@@ -164,7 +166,7 @@ class CrmCustomerMetrics(models.Model):
             abc = {partner.id: partner.abc_class for partner in partners}
         credit, grade_changes = partners._credit_changes(measured, today, abc)
         contact = partners._contact_changes(measured, values, today)
-        analysis = partners._analysis_changes(measured, values, today, ranks)
+        analysis = partners._analysis_changes(measured, values, today)
         partners._write_changed(
             {pid: values[pid] | credit[pid] | contact[pid] | analysis[pid] for pid in partners.ids}
         )

@@ -1,5 +1,6 @@
 # res.partner is split by concern, as its card part lives in res_partner.py
 # pylint: disable=consider-merging-classes-inherited
+import json
 from collections import Counter
 
 from dateutil.relativedelta import relativedelta
@@ -24,6 +25,7 @@ RFM_SEGMENTS = [
     (analysis.HIBERNATING, "Hibernating"),
     (analysis.LOST, "Lost"),
 ]
+CHURN_RATES_KEY = "crm_customer_mgmt.tier_churn_rates"  # per company: what the pass worked out
 QUADRANTS = [
     (analysis.MOST_PRECIOUS, "Big and loyal: the most precious"),
     (analysis.MOST_DANGEROUS, "Big and disloyal: the most dangerous"),
@@ -164,17 +166,13 @@ class ResPartner(models.Model):
 
     # The pass ------------------------------------------------------------------------------
 
-    def _analysis_changes(self, measured, values, today, ranks=None):
+    def _analysis_changes(self, measured, values, today):
         """Partner id -> the analysis columns to write, from the measures and the pass's
-        values for the batch (stage, tier, share); ``ranks``, where the pass ranked every
-        customer tonight, gives the tiers the churn rates count by."""
+        values for the batch (stage, tier, share)."""
         stages = self.env["crm.customer.stage"].search([("is_interrupted", "=", True)])
         interrupted = set(stages.ids)
         stored = self._stored_values(["value_tier", "loyalty_attitude", "customer_stage_id"])
-        tiers = ranks and {
-            pid: row["value_tier"] for pid, row in ranks.items() if row["rfm_segment"]
-        }
-        churn = self._tier_churn_rates(today, interrupted, tiers or None)
+        churn = self._kept_tier_churn_rates(today, interrupted)
         discount, horizon = get_setting(self.env, CLV_DISCOUNT), get_setting(self.env, CLV_HORIZON)
         words = self._lifetime_value_words()
         changes = {}
@@ -211,6 +209,32 @@ class ResPartner(models.Model):
                 ),
             }
         return changes
+
+    def _keep_tier_churn_rates(self, today, ranks):
+        """Work out the tiers' churn rates once for the night's pass, from the tiers it
+        ranked (``_ranks()``), and keep them for its batches and the day's Refreshes."""
+        stages = self.env["crm.customer.stage"].search([("is_interrupted", "=", True)])
+        tiers = {pid: row["value_tier"] for pid, row in ranks.items() if row["rfm_segment"]}
+        rates = self._tier_churn_rates(today, set(stages.ids), tiers)
+        self.env["ir.config_parameter"].sudo().set_param(
+            f"{CHURN_RATES_KEY}.{self.env.company.id}",
+            json.dumps({"month": str(today.replace(day=1)), "rates": rates}, sort_keys=True),
+        )
+
+    def _kept_tier_churn_rates(self, today, interrupted):
+        """The rates the pass kept this month, else worked out from the stored tiers."""
+        raw = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(f"{CHURN_RATES_KEY}.{self.env.company.id}")
+        )
+        try:
+            kept = json.loads(raw or "{}")
+            if kept.get("month") == str(today.replace(day=1)):
+                return {str(tier): float(rate) for tier, rate in kept["rates"].items()}
+        except (ValueError, TypeError, AttributeError, KeyError):
+            pass  # not kept, or edited by hand: worked out again
+        return self._tier_churn_rates(today, interrupted)
 
     def _tier_churn_rates(self, today, interrupted, tiers=None):
         """Value tier -> customers lost in the 12 full months before this one over the

@@ -1,3 +1,4 @@
+import json
 from datetime import date
 from unittest.mock import patch
 
@@ -456,6 +457,30 @@ class TestCustomerAnalysis(MetricsCase):
         self.assertEqual(
             Partner._tier_churn_rates(TODAY, interrupted, {third.id: "small"}), {"small": 50.0}
         )
+
+    def test_the_pass_keeps_the_month_s_churn_rates_for_refresh(self):
+        Partner = self.env["res.partner"]
+        interrupted = set(self.interrupted.ids)
+        key = f"crm_customer_mgmt.tier_churn_rates.{self.env.company.id}"
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param(key, '{"month": "2026-06-01", "rates": {"small": 12.5}}')
+        self.assertEqual(Partner._kept_tier_churn_rates(TODAY, interrupted), {"small": 12.5})
+        # another month's, or a value edited into nonsense, is worked out again
+        for raw in ('{"month": "2026-05-01", "rates": {"small": 12.5}}', "[1, 2]", "{oops"):
+            params.set_param(key, raw)
+            with self.subTest(raw=raw):
+                self.assertEqual(Partner._kept_tier_churn_rates(TODAY, interrupted), {})
+        self._invoice(self.customer, date(2026, 5, 1), 50.0)
+        Cron = type(self.env["ir.cron"])
+        with (
+            freeze_time(TODAY),
+            patch.object(Cron, "_commit_progress", return_value=100, autospec=False),
+        ):
+            self.Metrics._pass_run()
+        kept = json.loads(params.get_param(key))
+        self.assertEqual(kept["month"], "2026-06-01", "the pass keeps this month's rates")
+        self.assertIn(self.customer.value_tier, kept["rates"])
+        self.assertTrue(all(0 <= rate <= 100 for rate in kept["rates"].values()))
 
     def test_lifetime_value_by_hand_against_the_formula(self):
         lost, third = self._customer("Gone Co."), self._customer("Third Co.")
