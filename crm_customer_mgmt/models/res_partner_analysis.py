@@ -1,6 +1,7 @@
 # res.partner is split by concern, as its card part lives in res_partner.py
 # pylint: disable=consider-merging-classes-inherited
 import json
+import logging
 from collections import Counter
 
 from dateutil.relativedelta import relativedelta
@@ -25,6 +26,7 @@ RFM_SEGMENTS = [
     (analysis.HIBERNATING, "Hibernating"),
     (analysis.LOST, "Lost"),
 ]
+_logger = logging.getLogger(__name__)
 CHURN_RATES_KEY = "crm_customer_mgmt.tier_churn_rates"  # per company: what the pass worked out
 QUADRANTS = [
     (analysis.MOST_PRECIOUS, "Big and loyal: the most precious"),
@@ -233,7 +235,7 @@ class ResPartner(models.Model):
             if kept.get("month") == str(today.replace(day=1)):
                 return {str(tier): float(rate) for tier, rate in kept["rates"].items()}
         except (ValueError, TypeError, AttributeError, KeyError):
-            pass  # not kept, or edited by hand: worked out again
+            _logger.info("Kept churn rates unreadable (%r): worked out again.", raw)
         return self._tier_churn_rates(today, interrupted)
 
     def _tier_churn_rates(self, today, interrupted, tiers=None):
