@@ -1,6 +1,27 @@
 from odoo import fields, models
 
 from .res_partner import VALUE_TIERS
+from .tools import refuse_owned_fields
+
+# What the metrics pass and the stage wizard write; the churn analysis counts losses and what
+# they cost from them. A supervisor records a loss's reason, nobody else changes a thing.
+MOVE_FIELDS = frozenset(
+    {
+        "partner_id",
+        "company_id",
+        "user_id",
+        "stage_from_id",
+        "stage_to_id",
+        "date",
+        "share_of_wallet",
+        "change",
+        "reason",
+        "duration_days",
+        "value_tier",
+        "revenue_12m",
+        "margin_12m",
+    }
+)
 
 
 class CrmCustomerStageHistory(models.Model):
@@ -58,3 +79,7 @@ class CrmCustomerStageHistory(models.Model):
         help="The customer's margin of the 12 months before the change, as the metrics pass"
         " last measured it.",
     )
+
+    def write(self, vals):
+        refuse_owned_fields(self, vals, MOVE_FIELDS)
+        return super().write(vals)

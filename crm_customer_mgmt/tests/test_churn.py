@@ -493,3 +493,173 @@ class TestStageHistoryValue(ChurnCase):
         wizard.action_apply()
         row = customer.customer_stage_history_ids.sorted("id")[-1]
         self.assertEqual((row.change, row.revenue_12m, row.margin_12m), ("manual", 250.0, 220.0))
+
+
+@tagged("post_install", "-at_install")
+class TestChurnAttacks(ChurnCase):
+    """What a rep, a plain employee, a portal user, a supervisor and a user of another
+    company try on the partial churn records, the churn analysis and the stage history."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.employee = new_test_user(cls.env, login="churn_employee", groups="base.group_user")
+        cls.west = cls.env["res.company"].create({"name": "Churn West Trading"})
+        cls.west_supervisor = new_test_user(
+            cls.env,
+            login="churn_west_sup",
+            groups=SUPERVISOR,
+            company_id=cls.west.id,
+            company_ids=cls.west.ids,
+        )
+        cls.mine = cls._owned_customer("Changjiang Fittings", cls.rep_a)
+        cls.theirs = cls._owned_customer("Huanghe Castings", cls.rep_b)
+        cls.drop = (
+            cls.env["crm.customer.partial.churn"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": cls.mine.id,
+                    "company_id": cls.env.company.id,
+                    "date": TODAY,
+                    "period_start": date(2026, 4, 2),
+                    "previous_period_start": date(2026, 1, 2),
+                    "user_id": cls.rep_a.id,
+                    "revenue_lost": 700,
+                    "margin_lost": 300,
+                }
+            )
+        )
+        History = cls.env["crm.customer.stage.history"].sudo()
+        cls.moves = History.create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "date": TODAY,
+                    "stage_from_id": cls.stable.id,
+                    "stage_to_id": cls.interrupted.id,
+                    "change": "interrupted",
+                    "value_tier": "key",
+                    "user_id": rep.id,
+                    "revenue_12m": 5000,
+                    "margin_12m": 1500,
+                }
+                for partner, rep in ((cls.mine, cls.rep_a), (cls.theirs, cls.rep_b))
+            ]
+        ).sudo(False)
+
+    def _assert_refused(self, user, model, records, values):
+        Model = self.env[model].with_user(user)
+        attempts = {
+            "search": lambda: Model.search([]),
+            "read": lambda: records.with_user(user).read(["partner_id"]),
+            "read_group": lambda: Model.formatted_read_group([], ["partner_id"], ["__count"]),
+            "write": lambda: records.with_user(user).write(values),
+            "create": lambda: Model.create({"partner_id": self.mine.id}),
+            "unlink": lambda: records.with_user(user).unlink(),
+        }
+        for name, attempt in attempts.items():
+            with self.subTest(user=user.login, model=model, attempt=name):
+                with self.assertRaises(AccessError):
+                    attempt()
+
+    def test_outsiders_reach_nothing(self):
+        report = self.env["crm.customer.churn.report"].search([], limit=1)
+        for user in (self.employee, self.portal):
+            self._assert_refused(
+                user, "crm.customer.partial.churn", self.drop, {"churn_reason_id": self.price.id}
+            )
+            self._assert_refused(user, "crm.customer.churn.report", report, {"lost": 0})
+            self._assert_refused(
+                user, "crm.customer.stage.history", self.moves, {"revenue_12m": 0}
+            )
+
+    def test_rep_reads_own_drops_and_changes_nothing(self):
+        PartialChurn = self.env["crm.customer.partial.churn"].with_user(self.rep_a)
+        groups = PartialChurn.formatted_read_group([], ["partner_id"], ["revenue_lost:sum"])
+        self.assertEqual(
+            [(g["partner_id"][0], g["revenue_lost:sum"]) for g in groups], [(self.mine.id, 700)]
+        )
+        drop = self.drop.with_user(self.rep_a)
+        for values in (
+            {"churn_reason_id": self.price.id},
+            {"revenue_lost": 0},
+            {"partner_id": self.theirs.id},
+        ):
+            with self.subTest(values=values), self.assertRaises(AccessError):
+                drop.write(values)
+        report = self.env["crm.customer.churn.report"].with_user(self.rep_a)
+        with self.assertRaises(AccessError):
+            report.formatted_read_group([], ["user_id"], ["lost:sum"])
+        with self.assertRaises(AccessError):
+            report.search_count([])
+        self.assertEqual(self.drop.revenue_lost, 700)
+        self.assertFalse(self.drop.churn_reason_id)
+
+    def test_supervisor_changes_the_reason_only(self):
+        drop = self.drop.with_user(self.supervisor)
+        for values in (
+            {"revenue_lost": 1.0},
+            {"margin_lost": 1.0},
+            {"partner_id": self.theirs.id},
+            {"company_id": self.west.id},
+            {"user_id": self.rep_b.id},
+            {"date": date(2026, 1, 1)},
+            {"category_ids": [Command.set(self.products[:1].categ_id.ids)]},
+        ):
+            with self.subTest(values=values), self.assertRaises(AccessError):
+                drop.write(values)
+        with self.assertRaises(AccessError):
+            drop.unlink()
+        with self.assertRaises(AccessError):
+            drop.copy()
+        drop.churn_reason_id = self.quality
+        self.assertEqual(
+            (self.drop.churn_reason_id, self.drop.revenue_lost, self.drop.partner_id),
+            (self.quality, 700, self.mine),
+        )
+
+    def test_other_company_reads_nothing(self):
+        user = self.west_supervisor
+        self.assertFalse(self.env["crm.customer.partial.churn"].with_user(user).search([]))
+        self.assertFalse(self.drop.with_user(user).has_access("read"))
+        self.assertFalse(
+            self.env["crm.customer.churn.report"]
+            .with_user(user)
+            .search([("partner_id", "=", self.mine.id)])
+        )
+        self.assertFalse(self.env["crm.customer.stage.history"].with_user(user).search([]))
+
+    def test_rep_reads_own_customers_worth_at_the_move(self):
+        History = self.env["crm.customer.stage.history"].with_user(self.rep_a)
+        # the card's own 12-month sales and margin reach the rep through the metrics too
+        self.assertEqual(
+            History.search([("id", "in", self.moves.ids)]).read(["revenue_12m", "margin_12m"]),
+            [{"id": self.moves[0].id, "revenue_12m": 5000, "margin_12m": 1500}],
+        )
+        with self.assertRaises(AccessError):
+            self.moves[1].with_user(self.rep_a).read(["revenue_12m"])
+        groups = History.formatted_read_group(
+            [("id", "in", self.moves.ids)], [], ["revenue_12m:sum"]
+        )
+        self.assertEqual(groups[0]["revenue_12m:sum"], 5000, "the other rep's left out")
+
+    def test_supervisor_cannot_rewrite_the_history(self):
+        """The churn analysis counts losses and what they cost from the stage history, which
+        the pass and the stage wizard write: a supervisor records a loss's reason, nothing
+        else."""
+        move = self.moves[0].with_user(self.supervisor)
+        for values in (
+            {"revenue_12m": 1.0},
+            {"margin_12m": 1.0},
+            {"value_tier": "small"},
+            {"stage_to_id": self.stable.id},
+            {"date": date(2026, 1, 1)},
+            {"partner_id": self.theirs.id},
+        ):
+            with self.subTest(values=values), self.assertRaises(AccessError):
+                move.write(values)
+        self.assertEqual((self.moves[0].revenue_12m, self.moves[0].value_tier), (5000, "key"))
+        # the reason of a loss, through the card as the app records it
+        self.mine.with_user(self.supervisor).churn_reason_id = self.price
+        self.assertEqual(self.moves[0].churn_reason_id, self.price)
