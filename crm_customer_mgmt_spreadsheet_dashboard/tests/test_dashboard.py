@@ -107,6 +107,39 @@ class TestDashboard(TransactionCase):
         self.assertIn(menu.id, Menu.with_user(self.supervisor)._visible_menu_ids())
         self.assertNotIn(menu.id, Menu.with_user(self.rep)._visible_menu_ids())
 
+    def _sources(self):
+        """The grouped reads the dashboard opens: (model, domain, groupby)."""
+        for pivot in self.data["pivots"].values():
+            groupby = [row["fieldName"] for row in pivot["rows"] + pivot["columns"]]
+            yield pivot["model"], pivot["domain"], groupby
+        for chart in self._charts():
+            if chart["type"].startswith("odoo_"):
+                meta = chart["metaData"]
+                yield meta["resModel"], chart["searchParams"]["domain"], meta["groupBy"]
+
+    def test_data_sources_refused_beyond_the_rights(self):
+        """The dashboard's JSON holds no customer data, and what it opens runs with the
+        reader's rights: a plain employee reads none of it, a rep no supervisors' analysis
+        (the rest of his reads keep to his own customers by the record rules)."""
+        employee = new_test_user(self.env, login="dash_employee", groups="base.group_user")
+        with self.assertRaises(AccessError):
+            self.dashboard.with_user(employee).read(["spreadsheet_binary_data"])
+        supervisors_only = {"crm.customer.churn.report", "crm.customer.pareto.report"}
+        opened = set()
+        for model, domain, groupby in self._sources():
+            opened.add(model)
+            for user in (employee, self.rep):
+                if user == self.rep and model not in supervisors_only:
+                    continue
+                with (
+                    self.subTest(model=model, groupby=groupby, user=user.login),
+                    self.assertRaises(AccessError),
+                ):
+                    self.env[model].with_user(user).formatted_read_group(
+                        domain, groupby, ["__count"]
+                    )
+        self.assertLessEqual(supervisors_only, opened)
+
     def test_pivots(self):
         self.assertTrue(self.data["pivots"])
         for pivot_id, pivot in self.data["pivots"].items():
