@@ -143,13 +143,30 @@ class ResPartner(models.Model):
     def write(self, vals):
         res = super().write(vals)
         if vals.get("churn_reason_id"):
-            self.env["crm.customer.stage.history"].search(
-                [("partner_id", "in", self.ids), ("change", "=", "interrupted")],
-                order="date desc, id desc",
-            ).filtered(lambda line: not line.churn_reason_id)[:1].churn_reason_id = vals[
-                "churn_reason_id"
-            ]
+            self._record_churn_reason(vals["churn_reason_id"])
         return res
+
+    def _record_churn_reason(self, reason_id):
+        """Give each customer's latest loss without a reason, in this company, the reason
+        just set on its card. The app's own act: a rep who may set the card's reason may
+        not write the history himself."""
+        lines = (
+            self.env["crm.customer.stage.history"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", self.ids),
+                    ("company_id", "=", self.env.company.id),
+                    ("change", "=", "interrupted"),
+                    ("churn_reason_id", "=", False),
+                ],
+                order="date desc, id desc",
+            )
+        )
+        latest = {}
+        for line in lines:
+            latest.setdefault(line.partner_id.id, line)
+        lines.browse([line.id for line in latest.values()]).churn_reason_id = reason_id
 
     # Actions ----------------------------------------------------------------------------
 

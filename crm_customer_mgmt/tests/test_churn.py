@@ -663,3 +663,34 @@ class TestChurnAttacks(ChurnCase):
         # the reason of a loss, through the card as the app records it
         self.mine.with_user(self.supervisor).churn_reason_id = self.price
         self.assertEqual(self.moves[0].churn_reason_id, self.price)
+
+    def test_a_rep_records_why_his_customer_left_from_the_card(self):
+        """The reason set on the card goes to the latest loss of each customer, as the app's
+        own act: the rep himself may not write the history."""
+        first, second = (
+            self._owned_customer("Left Co.", self.rep_a),
+            self._owned_customer("Gone Too Co.", self.rep_a),
+        )
+        History = self.env["crm.customer.stage.history"]
+        lines = History.create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "stage_from_id": self.dev.id,
+                    "stage_to_id": self.interrupted.id,
+                    "date": day,
+                    "change": "interrupted",
+                }
+                for partner, day in (
+                    (first, date(2026, 3, 1)),
+                    (first, date(2026, 5, 1)),
+                    (second, date(2026, 4, 1)),
+                )
+            ]
+        )
+        (first | second).with_user(self.rep_a).write({"churn_reason_id": self.price.id})
+        self.assertEqual(
+            [line.churn_reason_id for line in lines],
+            [self.price.browse(), self.price, self.price],
+            "each customer's latest loss, not only the first customer's",
+        )
