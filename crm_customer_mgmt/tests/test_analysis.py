@@ -441,7 +441,7 @@ class TestCustomerAnalysis(MetricsCase):
         self._invoice(lost, date(2026, 1, 5), 10.0)
         self._invoice(third, date(2026, 2, 5), 8.0)
         self.Metrics._measure((lost | third).ids, TODAY)
-        self.env["crm.customer.stage.history"].create(
+        self.env["crm.customer.stage.history"].sudo().create(
             {
                 "partner_id": lost.id,
                 "stage_from_id": self.env.ref("crm_customer_mgmt.stage_development").id,
@@ -492,7 +492,7 @@ class TestCustomerAnalysis(MetricsCase):
         self._run(customers)
         # all three are small customers but the top one (VIP); one of the two small lost
         self.assertEqual(customers.mapped("value_tier"), ["vip", "small", "small"])
-        self.env["crm.customer.stage.history"].create(
+        self.env["crm.customer.stage.history"].sudo().create(
             {
                 "partner_id": lost.id,
                 "stage_from_id": self.env.ref("crm_customer_mgmt.stage_development").id,

@@ -139,7 +139,7 @@ class TestChurnReport(ChurnCase):
 
     @classmethod
     def _move(cls, partner, when, stage, tier, owner, stage_from=None, worth=(0, 0), reason=None):
-        cls.env["crm.customer.stage.history"].create(
+        cls.env["crm.customer.stage.history"].sudo().create(
             {
                 "partner_id": partner.id,
                 "date": when,
@@ -230,7 +230,7 @@ class TestChurnReport(ChurnCase):
 
     def test_other_company_apart(self):
         other = self.env["res.company"].create({"name": "Churn West"})
-        self.env["crm.customer.stage.history"].create(
+        self.env["crm.customer.stage.history"].sudo().create(
             {
                 "partner_id": self.b.id,
                 "company_id": other.id,
@@ -664,6 +664,36 @@ class TestChurnAttacks(ChurnCase):
         self.mine.with_user(self.supervisor).churn_reason_id = self.price
         self.assertEqual(self.moves[0].churn_reason_id, self.price)
 
+    def test_supervisor_cannot_add_or_erase_moves_and_grade_changes(self):
+        """Neither a made-up loss nor an erased one: the history is the pass's record."""
+        Moves = self.env["crm.customer.stage.history"].with_user(self.supervisor)
+        with self.assertRaises(AccessError):
+            Moves.create(
+                {
+                    "partner_id": self.mine.id,
+                    "stage_from_id": self.dev.id,
+                    "stage_to_id": self.interrupted.id,
+                    "change": "interrupted",
+                }
+            )
+        with self.assertRaises(AccessError):
+            self.moves[0].with_user(self.supervisor).unlink()
+        grade = self.env.ref("crm_customer_mgmt.credit_grade_d")
+        change = (
+            self.env["crm.credit.grade.history"]
+            .sudo()
+            .create({"partner_id": self.mine.id, "grade_to_id": grade.id, "score": 20.0})
+        )
+        Changes = change.with_user(self.supervisor)
+        for attack in (
+            lambda: Changes.write({"score": 90.0}),
+            Changes.unlink,
+            lambda: Changes.create({"partner_id": self.mine.id, "grade_to_id": grade.id}),
+        ):
+            with self.subTest(attack=attack), self.assertRaises(AccessError):
+                attack()
+        self.assertTrue(self.moves[0].exists() and change.score == 20.0)
+
     def test_a_rep_records_why_his_customer_left_from_the_card(self):
         """The reason set on the card goes to the latest loss of each customer, as the app's
         own act: the rep himself may not write the history."""
@@ -671,7 +701,7 @@ class TestChurnAttacks(ChurnCase):
             self._owned_customer("Left Co.", self.rep_a),
             self._owned_customer("Gone Too Co.", self.rep_a),
         )
-        History = self.env["crm.customer.stage.history"]
+        History = self.env["crm.customer.stage.history"].sudo()
         lines = History.create(
             [
                 {

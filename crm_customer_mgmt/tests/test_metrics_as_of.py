@@ -254,7 +254,7 @@ class TestMetricsAsOf(MetricsCase):
         grade_a, grade_b, grade_c = (
             self.env.ref(f"crm_customer_mgmt.credit_grade_{g}") for g in ("a", "b", "c")
         )
-        self.env["crm.customer.stage.history"].create(
+        self.env["crm.customer.stage.history"].sudo().create(
             [
                 {
                     "partner_id": self.customer.id,
@@ -265,7 +265,7 @@ class TestMetricsAsOf(MetricsCase):
                 for stage, day in ((development, date(2025, 4, 1)), (stable, date(2025, 5, 1)))
             ]
         )
-        self.env["crm.credit.grade.history"].create(
+        self.env["crm.credit.grade.history"].sudo().create(
             [
                 {
                     "partner_id": self.customer.id,
@@ -339,7 +339,7 @@ class TestMetricsAsOf(MetricsCase):
         development = self.env.ref("crm_customer_mgmt.stage_development")
         for customer in customers:
             self._invoice(customer, date(2025, 2, 10), 500)
-            self.env["crm.customer.stage.history"].create(
+            self.env["crm.customer.stage.history"].sudo().create(
                 {
                     "partner_id": customer.id,
                     "stage_to_id": development.id,

@@ -53,13 +53,17 @@ class TestStageHistoryOwner(MetricsCase):
 
     def test_migration_gives_rows_their_owner_back(self):
         row = self._placed()
-        untouched = self.env["crm.customer.stage.history"].create(
-            {
-                "partner_id": self._customer("Never Handed Over").id,
-                "stage_to_id": row.stage_to_id.id,
-                "change": "manual",
-                "user_id": self.rep_b.id,
-            }
+        untouched = (
+            self.env["crm.customer.stage.history"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": self._customer("Never Handed Over").id,
+                    "stage_to_id": row.stage_to_id.id,
+                    "change": "manual",
+                    "user_id": self.rep_b.id,
+                }
+            )
         )
         tracked = self.customer.with_context(tracking_disable=False, mail_notrack=False)
         tracked.card_owner_id = self.rep_b

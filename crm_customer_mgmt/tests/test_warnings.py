@@ -116,7 +116,7 @@ class TestWarnings(MetricsCase):
         self.assertEqual(self._run(cost).partner_id, self.other, "cost with no sales at all")
 
     def test_custom_metrics(self):
-        self.env["crm.customer.stage.history"].create(
+        self.env["crm.customer.stage.history"].sudo().create(
             {
                 "partner_id": self.customer.id,
                 "stage_to_id": self.env.ref("crm_customer_mgmt.stage_development").id,
@@ -127,7 +127,7 @@ class TestWarnings(MetricsCase):
         grade_a, grade_c = (
             self.env.ref(f"crm_customer_mgmt.credit_grade_{g}") for g in ("a", "c")
         )
-        self.env["crm.credit.grade.history"].create(
+        self.env["crm.credit.grade.history"].sudo().create(
             {
                 "partner_id": self.other.id,
                 "grade_from_id": grade_a.id,

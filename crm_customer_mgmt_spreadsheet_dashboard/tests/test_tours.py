@@ -69,7 +69,7 @@ class TestDashboardTour(HttpCase):
             ]
         )
         # the second customer, stable since last year, is lost this month
-        cls.env["crm.customer.stage.history"].create(
+        cls.env["crm.customer.stage.history"].sudo().create(
             [
                 {
                     "partner_id": cls.customers[1].id,
