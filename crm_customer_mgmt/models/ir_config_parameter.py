@@ -41,6 +41,10 @@ class IrConfigParameter(models.Model):
             "fields": self.env._("card field names separated by commas"),
             "cursor": self.env._("a date and the last customer done, e.g. 2026-06-30:42"),
             "choice": self.env._("one of: revenue, margin, profit"),
+            "rates": self.env._(
+                'the month and churn rates the nightly pass keeps, e.g. {"month": "2026-06-01",'
+                ' "rates": {"vip": 2.5}}'
+            ),
         }[setting.kind] % {"low": setting.low, "high": setting.high}
         return self.env._(
             "The setting %(key)s must be %(expected)s, not “%(value)s”.",

@@ -1,7 +1,6 @@
 # res.partner is split by concern, as its card part lives in res_partner.py
 # pylint: disable=consider-merging-classes-inherited
 import json
-import logging
 from collections import Counter
 
 from dateutil.relativedelta import relativedelta
@@ -11,7 +10,7 @@ from odoo.tools import SQL
 
 from ..engine import analysis
 from .res_partner import USER_GROUP
-from .settings import CLV_DISCOUNT, CLV_HORIZON, get_setting
+from .settings import CLV_DISCOUNT, CLV_HORIZON, TIER_CHURN_RATES, get_setting
 
 RFM_SEGMENTS = [
     (analysis.CHAMPIONS, "Champions"),
@@ -26,8 +25,6 @@ RFM_SEGMENTS = [
     (analysis.HIBERNATING, "Hibernating"),
     (analysis.LOST, "Lost"),
 ]
-_logger = logging.getLogger(__name__)
-CHURN_RATES_KEY = "crm_customer_mgmt.tier_churn_rates"  # per company: what the pass worked out
 QUADRANTS = [
     (analysis.MOST_PRECIOUS, "Big and loyal: the most precious"),
     (analysis.MOST_DANGEROUS, "Big and disloyal: the most dangerous"),
@@ -219,23 +216,15 @@ class ResPartner(models.Model):
         tiers = {pid: row["value_tier"] for pid, row in ranks.items() if row["rfm_segment"]}
         rates = self._tier_churn_rates(today, set(stages.ids), tiers)
         self.env["ir.config_parameter"].sudo().set_param(
-            f"{CHURN_RATES_KEY}.{self.env.company.id}",
+            TIER_CHURN_RATES.key_in(self.env),
             json.dumps({"month": str(today.replace(day=1)), "rates": rates}, sort_keys=True),
         )
 
     def _kept_tier_churn_rates(self, today, interrupted):
         """The rates the pass kept this month, else worked out from the stored tiers."""
-        raw = (
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param(f"{CHURN_RATES_KEY}.{self.env.company.id}")
-        )
-        try:
-            kept = json.loads(raw or "{}")
-            if kept.get("month") == str(today.replace(day=1)):
-                return {str(tier): float(rate) for tier, rate in kept["rates"].items()}
-        except (ValueError, TypeError, AttributeError, KeyError):
-            _logger.info("Kept churn rates unreadable (%r): worked out again.", raw)
+        kept = get_setting(self.env, TIER_CHURN_RATES)
+        if kept and kept[0] == str(today.replace(day=1)):
+            return kept[1]
         return self._tier_churn_rates(today, interrupted)
 
     def _tier_churn_rates(self, today, interrupted, tiers=None):

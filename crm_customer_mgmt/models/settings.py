@@ -2,6 +2,7 @@
 bounds. Settings, the passes and the ``ir.config_parameter`` guard all read them from here;
 ``get_setting`` is the one reader."""
 
+import json
 import logging
 from datetime import date
 from typing import Any, NamedTuple
@@ -69,6 +70,19 @@ def _rank_basis(raw):
     return raw
 
 
+def _churn_rates(raw):
+    """``{"month": "<its first day>", "rates": {tier: percent}}``, as (month text, rates)."""
+    try:
+        kept = json.loads(raw)
+        month, rates = kept["month"], {str(t): float(r) for t, r in kept["rates"].items()}
+        date.fromisoformat(month)
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ValueError(raw) from error
+    if not all(0 <= rate <= 100 for rate in rates.values()):
+        raise ValueError(raw)
+    return month, rates
+
+
 def _cursor(raw):
     """``<date>:<last partner id>`` or ``<date>:done``, as (date text, last)."""
     day, _sep, last = raw.partition(":")
@@ -132,6 +146,12 @@ METRICS_CURSOR = Setting(
     "crm_customer_mgmt.metrics_cursor", ("", ""), _cursor, kind="cursor", per_company=True
 )
 
+# the tiers' churn rates the nightly pass worked out this month, for the lifetime values of
+# its batches and of the day's Refreshes; a bad one is worked out again
+TIER_CHURN_RATES = Setting(
+    "crm_customer_mgmt.tier_churn_rates", None, _churn_rates, kind="rates", per_company=True
+)
+
 SETTINGS = {
     setting.key: setting
     for setting in (
@@ -150,6 +170,7 @@ SETTINGS = {
         UNOWNED_RESPONSIBLE,
         COMPLETENESS_FIELDS,
         METRICS_CURSOR,
+        TIER_CHURN_RATES,
     )
 }
 

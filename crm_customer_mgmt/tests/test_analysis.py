@@ -465,11 +465,24 @@ class TestCustomerAnalysis(MetricsCase):
         params = self.env["ir.config_parameter"].sudo()
         params.set_param(key, '{"month": "2026-06-01", "rates": {"small": 12.5}}')
         self.assertEqual(Partner._kept_tier_churn_rates(TODAY, interrupted), {"small": 12.5})
-        # another month's, or a value edited into nonsense, is worked out again
-        for raw in ('{"month": "2026-05-01", "rates": {"small": 12.5}}', "[1, 2]", "{oops"):
-            params.set_param(key, raw)
+        # another month's is worked out again
+        params.set_param(key, '{"month": "2026-05-01", "rates": {"small": 12.5}}')
+        self.assertEqual(Partner._kept_tier_churn_rates(TODAY, interrupted), {})
+        # a value edited into nonsense is refused, and one stored behind the check's back is
+        # worked out again
+        for raw in ("[1, 2]", "{oops", '{"month": "2026-06-01", "rates": {"small": 250}}'):
             with self.subTest(raw=raw):
-                self.assertEqual(Partner._kept_tier_churn_rates(TODAY, interrupted), {})
+                with self.assertRaisesRegex(ValidationError, "churn rates the nightly pass"):
+                    params.set_param(key, raw)
+                self.env.execute_query(
+                    SQL("UPDATE ir_config_parameter SET value = %s WHERE key = %s", raw, key)
+                )
+                self.env.registry.clear_cache("stable")
+                with (
+                    patch.object(settings, "_warned", set()),
+                    self.assertLogs("odoo.addons.crm_customer_mgmt.models.settings", "WARNING"),
+                ):
+                    self.assertEqual(Partner._kept_tier_churn_rates(TODAY, interrupted), {})
         self._invoice(self.customer, date(2026, 5, 1), 50.0)
         Cron = type(self.env["ir.cron"])
         with (
