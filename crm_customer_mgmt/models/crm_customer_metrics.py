@@ -378,22 +378,24 @@ class CrmCustomerMetrics(models.Model):
                 self.env.company.id,
             )
         )
-        revenues = {row[0]: row[1] or 0.0 for row in rows}
-        profits = {row[0]: row[3] or 0.0 for row in rows}
-        basis = {
-            "revenue": revenues,
+        bases = {
+            "revenue": {row[0]: row[1] or 0.0 for row in rows},
             "margin": {row[0]: row[2] or 0.0 for row in rows},
-            "profit": profits,
-        }[get_setting(self.env, RANK_BASIS)]
+            "profit": {row[0]: row[3] or 0.0 for row in rows},
+        }
+        basis = get_setting(self.env, RANK_BASIS)
         a, b, vip, key, ordinary = (
             get_setting(self.env, setting)
             for setting in (ABC_A, ABC_B, TIER_VIP, TIER_KEY, TIER_ORDINARY)
         )
-        classes = ranking.abc_classes(basis, a, b)
-        tiers = ranking.value_tiers(basis, vip, key, ordinary)
-        cost = ranking.cost_customers(
-            ranking.abc_classes(revenues, a, b), ranking.abc_classes(profits, a, b), profits
-        )
+        # each basis ranked once: the rank basis's classes, and revenue's and profit's for
+        # the cost customers (the same when the rank basis is one of them)
+        by_basis = {
+            name: ranking.abc_classes(bases[name], a, b) for name in {basis, "revenue", "profit"}
+        }
+        classes = by_basis[basis]
+        tiers = ranking.value_tiers(bases[basis], vip, key, ordinary)
+        cost = ranking.cost_customers(by_basis["revenue"], by_basis["profit"], bases["profit"])
         rfm = self._rfm({row[0]: (row[4], row[5], row[1] or 0.0) for row in rows if row[4]})
         return {
             pid: {
@@ -402,7 +404,7 @@ class CrmCustomerMetrics(models.Model):
                 "is_cost_customer": cost[pid],
                 **rfm.get(pid, RFM_NONE),
             }
-            for pid in revenues
+            for pid in bases["revenue"]
         }
 
     @staticmethod

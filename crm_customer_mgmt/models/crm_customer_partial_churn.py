@@ -3,7 +3,7 @@ from odoo.tools import SQL
 
 from .crm_customer_metrics import ORDER_COSTS_FEW
 from .res_partner import VALUE_TIERS
-from .tools import refuse_owned_fields
+from .tools import refuse_owned_fields, stored_values_sql
 
 # What the metrics pass writes; a supervisor records the reason, nobody else changes a thing.
 PASS_FIELDS = frozenset(
@@ -96,10 +96,10 @@ class CrmCustomerPartialChurn(models.Model):
         the day or a later pass of the period adds none for the same lines. One statement."""
         if not partners:
             return
-        Metrics = self.env["crm.customer.metrics"]
+        Metrics, Partner = self.env["crm.customer.metrics"], self.env["res.partner"]
         window = Metrics._window(partners.ids, today)
         self.flush_model()
-        self.env["res.partner"].flush_model(["card_owner_id", "value_tier", "customer_stage_id"])
+        Partner.flush_model(["card_owner_id", "value_tier", "customer_stage_id"])
         self.env.execute_query(
             SQL(
                 """
@@ -127,8 +127,8 @@ class CrmCustomerPartialChurn(models.Model):
                 """,
                 dropped=self._dropped_categories_sql(window),
                 lost=self._revenue_lost_sql(window),
-                tier=self._partner_sql("value_tier"),
-                stage=self._partner_sql("customer_stage_id"),
+                tier=stored_values_sql(Partner, "p", ["value_tier"]),
+                stage=stored_values_sql(Partner, "p", ["customer_stage_id"]),
                 company=window.company,
                 today=window.today,
                 cur=window.cur,
@@ -137,11 +137,6 @@ class CrmCustomerPartialChurn(models.Model):
             )
         )
         self.invalidate_model()
-
-    def _partner_sql(self, name):
-        """The value of the partner's field ``name`` in the pass's company, from row ``p``."""
-        Partner = self.env["res.partner"]
-        return Partner._fields[name].to_sql(Partner, "p")
 
     @api.model
     def _dropped_categories_sql(self, window):
