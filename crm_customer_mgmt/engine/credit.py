@@ -16,6 +16,8 @@ from a customer's ``Inputs``. Credit factors read this registry through
 from collections.abc import Callable
 from typing import NamedTuple
 
+from .incremental import whole_months
+
 NEUTRAL_SCORE = 60.0  # the middle of the default grades: neither good nor bad
 TRUST_VALUES = {"good": 100.0, "normal": 50.0, "bad": 0.0}  # Odoo's debtor trust as points
 
@@ -166,8 +168,9 @@ def limit_usage(inputs):
 
 @factor("relationship_years", _("Years as a customer"))
 def relationship_years(inputs):
+    """In whole months, so that it moves once a month, not every night."""
     first = inputs.measures["first_invoice_date"]
-    return (inputs.today - first).days / 365.0 if first else None
+    return round(whole_months(first, inputs.today) / 12, 2) if first else None
 
 
 @factor("reputation", _("Reputation score"))

@@ -12,6 +12,7 @@ from . import crm_customer_contact_calendar
 from . import crm_customer_contact_cadence
 from . import crm_customer_metrics
 from . import crm_customer_metrics_pass
+from . import crm_customer_metrics_changes
 from . import crm_customer_metrics_sources
 from . import crm_customer_metrics_as_of
 from . import crm_customer_pareto_report

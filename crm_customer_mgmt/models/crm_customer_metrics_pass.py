@@ -65,20 +65,30 @@ class CrmCustomerMetrics(models.Model):
         )
 
     def _pass_run(self, companies_left=0):
-        """Measure every customer in one statement, rank them, then move their stages and
-        grades in batches, committing after each; a run cut short resumes where it stopped.
-        ``companies_left`` counts the companies still to do after this one, so that a cron
-        out of time is rescheduled for them. False when the cron's time is up."""
+        """Measure the customers tonight's pass is about in one statement (all of them, or
+        only those that moved since the last pass: see ``_pass_plan()``), rank every customer,
+        then move stages and grades in batches, committing after each; a run cut short
+        resumes where it stopped. ``companies_left`` counts the companies still to do after
+        this one, so that a cron out of time is rescheduled for them. False when the cron's
+        time is up."""
         today = fields.Date.context_today(self)
-        todo = self._pass_todo(today)
         cron = self.env["ir.cron"]
+        day, last = get_setting(self.env, METRICS_CURSOR)
+        if day == str(today) and last == "done":
+            return bool(cron._commit_progress(remaining=companies_left))
+        since = self._pass_begin(today, resumed=day == str(today))
+        todo, reason = self._pass_plan(today)
+        if day == str(today):
+            todo = [pid for pid in todo if pid > int(last)]
         self._measure(todo, today)
         # committed before the batches: a batch that meets a concurrent update rolls the
         # transaction back for a fresh snapshot, and its retry must still find the measures
         cron._commit_progress(remaining=len(todo) + companies_left)
         ranks = self._ranks() if todo else {}
         if ranks:
-            self.env["res.partner"]._keep_tier_churn_rates(today, ranks)
+            self.env["res.partner"]._keep_tier_churn_rates(today, ranks, renew=reason)
+            if not reason:  # customers measured alike whose rank moved with the others'
+                todo = self._pass_with_rank_changes(todo, ranks)
         for start in range(0, len(todo), BATCH_SIZE):
             batch = todo[start : start + BATCH_SIZE]
             self._pass_batch_safely(batch, today, ranks)
@@ -86,18 +96,23 @@ class CrmCustomerMetrics(models.Model):
             if not cron._commit_progress(len(batch)):
                 return False
         self._pass_set_cursor(today, "done")
+        self._pass_save_mark(today, since, reason)
         return bool(cron._commit_progress(remaining=companies_left))
 
-    def _pass_todo(self, today):
-        """Ids of the company's customers left to do today, after the cursor of a run cut
-        short."""
-        day, last = get_setting(self.env, METRICS_CURSOR)
-        if day == str(today) and last == "done":
-            return []
-        domain = self._customer_domain()
-        if day == str(today):
-            domain = [*domain, ("id", ">", int(last))]
-        return self.env["res.partner"].search(domain, order="id").ids
+    def _pass_with_rank_changes(self, todo, ranks):
+        """``todo`` and the customers whose ranked columns tonight's ranks change, in order."""
+        names = list(next(iter(ranks.values())))
+        stored = self.env["res.partner"].browse(list(ranks))._stored_values(names)
+        moved = [
+            pid
+            for pid, row in ranks.items()
+            if tuple(row[name] or False for name in names)
+            != tuple(value or False for value in stored[pid])
+        ]
+        if not moved:
+            return todo
+        customers = self.env["res.partner"].search([*self._customer_domain(), ("id", "in", moved)])
+        return sorted(set(todo) | set(customers.ids))
 
     def _pass_set_cursor(self, today, last):
         self.env["ir.config_parameter"].sudo().set_param(

@@ -40,6 +40,10 @@ class IrConfigParameter(models.Model):
             "record": self.env._("the id of a record"),
             "fields": self.env._("card field names separated by commas"),
             "cursor": self.env._("a date and the last customer done, e.g. 2026-06-30:42"),
+            "mark": self.env._(
+                "what the nightly pass saw last, as it writes it: delete it to make the next"
+                " pass a full one"
+            ),
             "choice": self.env._("one of: revenue, margin, profit"),
             "rates": self.env._(
                 'the month and churn rates the nightly pass keeps, e.g. {"month": "2026-06-01",'

@@ -8,7 +8,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..engine import analysis
+from ..engine import analysis, incremental
 from .res_partner import USER_GROUP
 from .settings import CLV_DISCOUNT, CLV_HORIZON, TIER_CHURN_RATES, get_setting
 
@@ -209,9 +209,15 @@ class ResPartner(models.Model):
             }
         return changes
 
-    def _keep_tier_churn_rates(self, today, ranks):
-        """Work out the tiers' churn rates once for the night's pass, from the tiers it
-        ranked (``_ranks()``), and keep them for its batches and the day's Refreshes."""
+    def _keep_tier_churn_rates(self, today, ranks, renew=None):
+        """Work out the tiers' churn rates for the month's first pass, from the tiers it
+        ranked (``_ranks()``), and keep them for the month's passes and Refreshes, so that
+        the lifetime values hold still within a month; a full pass worked out again because
+        the settings changed (``renew``, why the pass is full) works them out again."""
+        kept = get_setting(self.env, TIER_CHURN_RATES)
+        renewed = renew in (incremental.FIRST, incremental.SETTINGS)
+        if kept and kept[0] == str(today.replace(day=1)) and not renewed:
+            return
         stages = self.env["crm.customer.stage"].search([("is_interrupted", "=", True)])
         tiers = {pid: row["value_tier"] for pid, row in ranks.items() if row["rfm_segment"]}
         rates = self._tier_churn_rates(today, set(stages.ids), tiers)

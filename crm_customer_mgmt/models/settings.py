@@ -83,6 +83,21 @@ def _churn_rates(raw):
     return month, rates
 
 
+def _mark(raw):
+    """The JSON of what the last pass saw (see ``engine.incremental.Mark``) and when the
+    day's pass started, as a dict."""
+    try:
+        mark = json.loads(raw)
+        for key in ("day", "full_day", "started_day"):
+            if key in mark:
+                date.fromisoformat(mark[key])
+        if "day" in mark:
+            str(mark["since"]), str(mark["config"]), mark["full_day"]  # noqa: B018
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ValueError(raw) from error
+    return mark
+
+
 def _cursor(raw):
     """``<date>:<last partner id>`` or ``<date>:done``, as (date text, last)."""
     day, _sep, last = raw.partition(":")
@@ -140,10 +155,17 @@ COMPLETENESS_FIELDS = Setting(
     _field_list,
     kind="fields",
 )
+FULL_PASS_DAYS = Setting("crm_customer_mgmt.full_pass_days", 7, int, 1, 28, "integer")
 # the pass's own bookmark in each company, guarded like a setting: a bad one restarts the
 # day's pass
 METRICS_CURSOR = Setting(
     "crm_customer_mgmt.metrics_cursor", ("", ""), _cursor, kind="cursor", per_company=True
+)
+
+# what the last pass of each company saw, for the next one to measure only what moved since;
+# a bad one makes the next pass a full one
+METRICS_MARK = Setting(
+    "crm_customer_mgmt.metrics_mark", None, _mark, kind="mark", per_company=True
 )
 
 # the tiers' churn rates the nightly pass worked out this month, for the lifetime values of
@@ -169,7 +191,9 @@ SETTINGS = {
         CLV_HORIZON,
         UNOWNED_RESPONSIBLE,
         COMPLETENESS_FIELDS,
+        FULL_PASS_DAYS,
         METRICS_CURSOR,
+        METRICS_MARK,
         TIER_CHURN_RATES,
     )
 }

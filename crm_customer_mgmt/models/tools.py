@@ -90,7 +90,8 @@ def insert_rows(model, rows):
 
 def update_rows(model, values):
     """UPDATE ``model``'s rows at once from ``values`` (record id -> {column: value}, the
-    same columns for every record), only where a value differs.
+    same columns for every record), only where a value differs. ``write_date`` stays: what
+    a pass writes is no change for the next incremental pass to measure again.
 
     For the columns the passes own, which no ORM hook, computed field or constraint
     watches; a company-dependent column changes in the environment's company only (see
@@ -107,7 +108,7 @@ def update_rows(model, values):
     model.env.execute_query(
         SQL(
             """
-        UPDATE %(table)s p SET %(sets)s, write_date = now()
+        UPDATE %(table)s p SET %(sets)s
           FROM %(values)s
          -- the bounds keep the join on the batch's part of the primary key
          WHERE p.id = v.id AND p.id BETWEEN %(first)s AND %(last)s
@@ -124,7 +125,7 @@ def update_rows(model, values):
             new=new,
         )
     )
-    model.invalidate_model([*names, "write_date"])
+    model.invalidate_model(names)
 
 
 def json_values(model, names, rows):

@@ -1,0 +1,368 @@
+# crm.customer.metrics is split by concern: the table, the SQL of its sources, the pass
+# pylint: disable=consider-merging-classes-inherited
+import hashlib
+import json
+from datetime import timedelta
+
+from odoo import api, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+
+from ..engine import incremental
+from .res_partner import MANAGER_GROUP
+from .settings import (
+    FULL_PASS_DAYS,
+    INTERRUPT_DAYS,
+    METRICS_CURSOR,
+    METRICS_MARK,
+    SETTINGS,
+    TIER_CHURN_RATES,
+    get_setting,
+)
+
+# a record written by a transaction that began this long before the pass read the data is
+# still new to the next pass (the pass also waits for the transactions running when it reads)
+MARK_MARGIN = timedelta(minutes=5)
+# what the pass is set up from: a change to any of these makes the next pass a full one
+CONFIG_MODELS = (
+    "crm.customer.stage",
+    "crm.credit.grade",
+    "crm.credit.factor",
+    "crm.customer.contact.cadence",
+    "crm.customer.evaluation.criterion",
+    "mail.activity.type",
+)
+
+
+class CrmCustomerMetrics(models.Model):
+    """The incremental pass: each night, only the customers whose records were written since
+    the last pass, and those the calendar alone moves, are measured again (see
+    ``engine.incremental``); a full pass stays due weekly, monthly, after a change of
+    settings and at a supervisor's request."""
+
+    _inherit = "crm.customer.metrics"
+
+    # The plan ----------------------------------------------------------------------------
+
+    def _pass_plan(self, today):
+        """The ids of the customers tonight's pass measures, and why it is full (None for an
+        incremental pass)."""
+        customers = self.env["res.partner"].search(self._customer_domain(), order="id").ids
+        mark = incremental.mark_from(get_setting(self.env, METRICS_MARK))
+        if self.env.context.get("crm_full_pass"):
+            reason = incremental.REQUESTED
+        else:
+            every = get_setting(self.env, FULL_PASS_DAYS)
+            reason = incremental.full_pass_reason(mark, today, self._pass_config(), every)
+        if reason:
+            return customers, reason
+        moved = self._pass_changed_since(mark.since) | self._pass_calendar_moved(
+            customers, mark.day, today
+        )
+        return [pid for pid in customers if pid in moved], None
+
+    def _pass_config(self):
+        """Fingerprint of what the measures and their meaning are set up from: the rows of the
+        configuration models (count and last write) and the addon's settings."""
+        parts = []
+        for name in self._pass_config_models():
+            table = SQL.identifier(self.env[name]._table)
+            parts.append(
+                self.env.execute_query(
+                    SQL("SELECT %s, COUNT(*), MAX(write_date)::text FROM %s", name, table)
+                )[0]
+            )
+        own = {METRICS_MARK.key, METRICS_CURSOR.key, TIER_CHURN_RATES.key}  # the passes' own
+        keys = [key for key in SETTINGS if key not in own]
+        parts.extend(
+            self.env.execute_query(
+                SQL(
+                    "SELECT key, value FROM ir_config_parameter WHERE key = ANY(%s) ORDER BY key",
+                    keys,
+                )
+            )
+        )
+        return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
+
+    @api.model
+    def _pass_config_models(self):
+        """The models whose records set the pass up (see CONFIG_MODELS); extend to add one."""
+        return list(CONFIG_MODELS)
+
+    # Written since the last pass ------------------------------------------------------
+
+    def _pass_changed_since(self, since):
+        """Ids of the commercial partners of the records written since ``since`` that the
+        measures and their meaning read (``_pass_change_sources()``)."""
+        sources = self._pass_change_sources(since)
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT DISTINCT partner_id FROM (%s) changed WHERE partner_id IS NOT NULL",
+                SQL(" UNION ALL ").join(SQL("(%s)", source) for source in sources.values()),
+            )
+        )
+        return {row[0] for row in rows}
+
+    @api.model
+    def _pass_change_sources(self, since):
+        """Name -> SQL of the commercial partners (``partner_id``) of the records written
+        since ``since`` that a measure reads: a measure reading another model adds its own
+        here, or it is only measured again by the full passes."""
+        company = self.env.company.id
+
+        def written(table, partner, where=None):
+            return SQL(
+                """SELECT cp.commercial_partner_id AS partner_id
+                     FROM %(table)s src
+                     JOIN res_partner cp ON cp.id = %(partner)s
+                    WHERE src.write_date >= %(since)s AND %(where)s""",
+                table=SQL.identifier(table),
+                partner=SQL(partner),
+                since=since,
+                where=where or SQL("TRUE"),
+            )
+
+        here = SQL("src.company_id = %s", company)
+        return {
+            "journal_items": written("account_move_line", "src.partner_id", here),
+            "journal_entries": written("account_move", "src.commercial_partner_id", here),
+            "reconciliations": SQL(
+                """SELECT aml.partner_id
+                     FROM account_partial_reconcile apr
+                     JOIN account_move_line aml
+                       ON aml.id IN (apr.debit_move_id, apr.credit_move_id)
+                    WHERE apr.write_date >= %s AND apr.company_id = %s""",
+                since,
+                company,
+            ),
+            "orders": written("sale_order", "src.partner_id", here),
+            "order_lines": written("sale_order_line", "src.order_partner_id", here),
+            "products": SQL(
+                """SELECT aml.partner_id
+                     FROM account_move_line aml
+                    WHERE aml.company_id = %(company)s
+                      AND aml.product_id IN (
+                          SELECT pp.id FROM product_product pp
+                            JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                           WHERE pp.write_date >= %(since)s OR pt.write_date >= %(since)s)""",
+                company=company,
+                since=since,
+            ),
+            "partners": written("res_partner", "src.id"),
+            "wallets": written("crm_customer_wallet", "src.partner_id", here),
+            "evaluations": written("crm_customer_evaluation", "src.partner_id"),
+            "messages": SQL(
+                """SELECT cp.commercial_partner_id AS partner_id
+                     FROM mail_message msg
+                LEFT JOIN mail_notification notif ON notif.mail_message_id = msg.id
+                     JOIN res_partner cp
+                       ON cp.id IN (msg.author_id, notif.res_partner_id,
+                                    CASE WHEN msg.model = 'res.partner' THEN msg.res_id END)
+                    WHERE msg.write_date >= %s""",
+                since,
+            ),
+            "meetings": SQL(
+                """SELECT cp.commercial_partner_id AS partner_id
+                     FROM calendar_event ev
+                     JOIN calendar_attendee att ON att.event_id = ev.id
+                     JOIN res_partner cp ON cp.id = att.partner_id
+                    WHERE ev.write_date >= %(since)s OR att.write_date >= %(since)s
+                       OR (ev.start >= %(since)s AND ev.start < now() AT TIME ZONE 'UTC')""",
+                since=since,
+            ),
+        }
+
+    # Moved by the calendar ----------------------------------------------------------
+
+    def _pass_calendar_moved(self, customers, before, today):
+        """Ids of the customers whose measures or their meaning the day moving from
+        ``before`` to ``today`` changes alone (``_pass_calendar_sources()``)."""
+        if before == today:
+            return set()
+        sources = self._pass_calendar_sources(customers, before, today)
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT DISTINCT partner_id FROM (%s) moved WHERE partner_id IS NOT NULL",
+                SQL(" UNION ALL ").join(SQL("(%s)", source) for source in sources.values()),
+            )
+        )
+        return {row[0] for row in rows}
+
+    @api.model
+    def _pass_calendar_sources(self, customers, before, today):
+        """Name -> SQL of the customers (``partner_id``) the calendar moves from ``before``
+        to ``today`` (a later day of the same month): records entering or leaving the
+        windows, receivables growing older, silences and cadences crossing their thresholds,
+        the years as a customer counted in whole months."""
+        old, new = self._window(customers, before), self._window(customers, today)
+        starts = ("prev", "cur", "year")
+        ranges = incremental.swept(
+            [getattr(old, name) for name in starts], [getattr(new, name) for name in starts]
+        )
+        ranges.append((before + timedelta(days=1), today))  # dated after the last pass's day
+        company = self.env.company.id
+
+        def within(column):
+            return SQL(" OR ").join(
+                SQL("%s BETWEEN %s AND %s", SQL(column), a, b) for a, b in ranges
+            )
+
+        Partner = self.env["res.partner"]
+        next_contact = Partner._fields["next_contact_date"].to_sql(Partner, "p")
+        contacts = self.env["crm.customer.contact"]
+        interrupt = get_setting(self.env, INTERRUPT_DAYS)
+        return {
+            "journal_items": SQL(
+                """SELECT partner_id FROM account_move_line
+                    WHERE company_id = %s AND parent_state = 'posted' AND (%s)""",
+                company,
+                within("date"),
+            ),
+            "payments": SQL(
+                """SELECT aml.partner_id
+                     FROM account_partial_reconcile apr
+                     JOIN account_move_line aml ON aml.id = apr.debit_move_id
+                    WHERE apr.company_id = %s AND (%s)""",
+                company,
+                within("apr.max_date"),
+            ),
+            # an open item grows older every day: its customer's oldest overdue and DSO move
+            "receivable": SQL(
+                """SELECT partner_id FROM account_move_line
+                    WHERE company_id = %s AND account_type = 'asset_receivable'
+                      AND parent_state = 'posted' AND NOT reconciled""",
+                company,
+            ),
+            "contacts": SQL(
+                "SELECT partner_id FROM (%s) events",
+                SQL(" UNION ALL ").join(
+                    contacts._contact_events(customers, a, b, notes=False) for a, b in ranges
+                ),
+            ),
+            "silence": SQL(
+                """SELECT partner_id FROM crm_customer_metrics
+                    WHERE company_id = %s
+                      AND GREATEST(last_invoice_date, last_sale_order_date) + %s
+                          BETWEEN %s AND %s""",
+                company,
+                interrupt,
+                before + timedelta(days=1),
+                today,
+            ),
+            "cadence": SQL(
+                """SELECT p.id AS partner_id FROM res_partner p
+                    WHERE p.id = ANY(%s) AND (%s) >= %s AND (%s) < %s""",
+                customers,
+                next_contact,
+                before,
+                next_contact,
+                today,
+            ),
+            "customer_months": SQL(
+                """SELECT partner_id FROM crm_customer_metrics
+                    WHERE company_id = %s AND first_invoice_date IS NOT NULL
+                      AND %s <> %s""",
+                company,
+                self._whole_months_sql("first_invoice_date", before),
+                self._whole_months_sql("first_invoice_date", today),
+            ),
+            "wallets": SQL(
+                """SELECT partner_id FROM crm_customer_wallet
+                    WHERE company_id = %s
+                      AND (date_from BETWEEN %s AND %s OR date_to BETWEEN %s AND %s)""",
+                company,
+                before + timedelta(days=1),
+                today,
+                before,
+                today - timedelta(days=1),
+            ),
+            "partial_churn": SQL(
+                """SELECT partner_id FROM crm_customer_partial_churn
+                    WHERE company_id = %s AND date BETWEEN %s AND %s""",
+                company,
+                old.cur,
+                new.cur - timedelta(days=1),
+            ),
+        }
+
+    @staticmethod
+    def _whole_months_sql(column, day):
+        """SQL of ``engine.incremental.whole_months(column, day)``."""
+        return SQL(
+            """((%(y)s - EXTRACT(YEAR FROM %(c)s)::int) * 12
+                + %(m)s - EXTRACT(MONTH FROM %(c)s)::int
+                - (%(d)s < EXTRACT(DAY FROM %(c)s)::int)::int)""",
+            c=SQL.identifier(column),
+            y=day.year,
+            m=day.month,
+            d=day.day,
+        )
+
+    # The mark ---------------------------------------------------------------------------
+
+    def _pass_start_mark(self):
+        """The moment from which a record written is new to the next pass: when this
+        transaction began, or earlier when another began before and still runs (what it
+        writes, committed after this pass read the data, bears its start), less a margin.
+        Read first in the transaction that measures, as it takes its snapshot."""
+        started = self.env.execute_query(
+            SQL(
+                """SELECT LEAST(now(), (SELECT MIN(xact_start) FROM pg_stat_activity
+                                         WHERE datname = current_database()
+                                           AND pid <> pg_backend_pid()))
+                          AT TIME ZONE 'UTC'"""
+            )
+        )[0][0]
+        return str(started - MARK_MARGIN)
+
+    def _pass_begin(self, today, resumed=False):
+        """The moment from which records are new to the next pass (``_pass_start_mark()``),
+        kept for the day: a run cut short and resumed keeps the first run's."""
+        stored = get_setting(self.env, METRICS_MARK) or {}
+        if resumed and stored.get("started_day") == str(today):
+            return stored["started"]
+        since = self._pass_start_mark()
+        self._pass_keep_mark({**stored, "started": since, "started_day": str(today)})
+        return since
+
+    def _pass_save_mark(self, today, since, reason):
+        """What the pass of ``today`` saw, once it is done (``reason``: why it was full)."""
+        mark = incremental.mark_from(get_setting(self.env, METRICS_MARK))
+        full_day = today if reason or not mark else mark.full_day
+        self._pass_keep_mark(
+            {
+                "day": str(today),
+                "since": since,
+                "full_day": str(full_day),
+                "config": self._pass_config(),
+                "full": reason,
+            }
+        )
+
+    def _pass_keep_mark(self, mark):
+        self.env["ir.config_parameter"].sudo().set_param(
+            METRICS_MARK.key_in(self.env), json.dumps(mark)
+        )
+
+    @api.model
+    def action_full_pass(self):
+        """A supervisor's button: the next pass in this company is a full one, started now."""
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                self.env._("Only customer management supervisors can start a full pass.")
+            )
+        self._check_not_running()
+        self._pass_keep_mark({**(get_setting(self.env, METRICS_MARK) or {}), "requested": True})
+        self.env.ref("crm_customer_mgmt.ir_cron_customer_metrics").sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._(
+                    "A full metrics pass of %(company)s starts in a moment; the customers'"
+                    " values follow when it is done.",
+                    company=self.env.company.name,
+                ),
+            },
+        }
