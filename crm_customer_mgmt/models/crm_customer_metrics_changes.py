@@ -63,24 +63,25 @@ class CrmCustomerMetrics(models.Model):
 
     def _pass_config(self):
         """Fingerprint of what the measures and their meaning are set up from: the rows of the
-        configuration models (count and last write) and the addon's settings."""
-        parts = []
+        configuration models (a few dozen) and the addon's settings."""
         for name in self._pass_config_models():
-            table = SQL.identifier(self.env[name]._table)
-            parts.append(
-                self.env.execute_query(
-                    SQL("SELECT %s, COUNT(*), MAX(write_date)::text FROM %s", name, table)
-                )[0]
-            )
-        own = {METRICS_MARK.key, METRICS_CURSOR.key, TIER_CHURN_RATES.key}  # the passes' own
-        keys = [key for key in SETTINGS if key not in own]
-        parts.extend(
+            self.env[name].flush_model()
+        parts = [
             self.env.execute_query(
                 SQL(
-                    "SELECT key, value FROM ir_config_parameter WHERE key = ANY(%s) ORDER BY key",
-                    keys,
+                    "SELECT %s, md5(COALESCE(string_agg(t::text, ',' ORDER BY t.id), ''))"
+                    " FROM %s t",
+                    name,
+                    SQL.identifier(self.env[name]._table),
                 )
-            )
+            )[0]
+            for name in self._pass_config_models()
+        ]
+        own = {METRICS_MARK.key, METRICS_CURSOR.key, TIER_CHURN_RATES.key}  # the passes'
+        parts.extend(
+            (key, get_setting(self.env, setting))
+            for key, setting in SETTINGS.items()
+            if key not in own
         )
         return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
 
@@ -227,12 +228,7 @@ class CrmCustomerMetrics(models.Model):
                 within("apr.max_date"),
             ),
             # an open item grows older every day: its customer's oldest overdue and DSO move
-            "receivable": SQL(
-                """SELECT partner_id FROM account_move_line
-                    WHERE company_id = %s AND account_type = 'asset_receivable'
-                      AND parent_state = 'posted' AND NOT reconciled""",
-                company,
-            ),
+            "receivable": SQL("SELECT partner_id FROM %s open", self._receivable_open(new)),
             "contacts": SQL(
                 "SELECT partner_id FROM (%s) events",
                 SQL(" UNION ALL ").join(

@@ -1,0 +1,280 @@
+from datetime import date, datetime, time, timedelta
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+from odoo.tools import SQL
+
+from ..engine import incremental
+from ..models.res_partner_security import PASS_OWNED_FIELDS
+from ..models.settings import INTERRUPT_DAYS, METRICS_MARK, get_setting
+from .common import MetricsCase
+
+D0 = date(2026, 6, 10)  # the night of the full pass
+D1 = D0 + timedelta(days=1)  # the next night, incremental
+AUDIT = {"id", "create_uid", "create_date", "write_uid", "write_date"}
+# what the passes and rules write, compared between the incremental and the full pass
+TABLES = (
+    "crm_customer_metrics",
+    "crm_customer_stage_history",
+    "crm_credit_grade_history",
+    "crm_customer_partial_churn",
+    "crm_customer_warning",
+)
+
+
+class Rollback(Exception):
+    """Undoes the incremental night, to run the full one on the same data."""
+
+
+@tagged("post_install", "-at_install")
+class TestIncrementalPass(MetricsCase):
+    """A history, a full pass, a few customers changed and the day moved on: the incremental
+    pass measures those and the customers the calendar moves alone, and leaves every value
+    as a full pass on the same data does."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Rule = cls.env["crm.customer.warning.rule"].sudo()
+        cls.Rule.search([]).write({"threshold": 1})  # warnings to compare too
+        cls.people = {}
+        # one cadence for all: a contact is due 45 days after the last one
+        Cadence = cls.env["crm.customer.contact.cadence"]
+        Cadence.search([]).write({"active": False})
+        Cadence.create({"interval_days": 45})
+        pipes, valves = cls.products[0], cls.products[1]
+
+        def customer(name, *invoices):
+            partner = cls.people[name] = cls._customer(name)
+            for when, amount, product, paid in invoices:
+                move = cls._invoice_lines(partner, when, [(product, amount)])
+                if paid:
+                    cls._pay_class(move, when + timedelta(days=paid))
+            return partner
+
+        customer("quiet", (date(2026, 2, 1), 500, pipes, 10), (date(2026, 5, 1), 700, valves, 10))
+        # records leaving the 12 months, the current and the previous period at D1
+        customer("year edge", (D0 - timedelta(days=364), 900, pipes, 5))
+        customer("period edge", (D0 - timedelta(days=89), 400, valves, 5))
+        customer(
+            "previous edge",
+            (date(2025, 12, 1), 300, pipes, 5),
+            (D0 - timedelta(days=179), 300, valves, 5),
+        )
+        # receivables growing older, one falling due at D1
+        customer("overdue", (date(2026, 5, 1), 800, pipes, 0))
+        customer("falls due", (D0 - timedelta(days=30), 600, valves, 0))
+        # silent for the interruption delay at D1, a day on no window's bound
+        cls.env["ir.config_parameter"].set_param(INTERRUPT_DAYS.key, 200)
+        customer("silent", (D1 - timedelta(days=200), 650, pipes, 3))
+        # a month more as a customer at D1
+        customer(
+            "anniversary", (date(2025, 1, 11), 450, pipes, 4), (date(2026, 4, 2), 450, valves, 4)
+        )
+        # the few changed at D1
+        customer("buys again", (date(2026, 4, 20), 300, pipes, 5))
+        customer("pays", (date(2026, 5, 20), 1200, valves, 0))
+        customer("new limit", (date(2026, 4, 5), 350, pipes, 8))
+        customer("emails", (date(2026, 3, 30), 250, valves, 8))
+        customer("wallet", (date(2026, 4, 15), 1500, pipes, 8))
+        cls.people["emails"].child_ids = [(0, 0, {"name": "Ms. Lin", "email": "lin@emails.test"})]
+        # a contact leaving the current period at D1
+        called = customer("called", (date(2026, 4, 12), 380, valves, 8))
+        email = called.message_post(body="Our order", author_id=called.id, message_type="email")
+        email.date = datetime.combine(D0 - timedelta(days=89), time(10))
+        # a contact due at D0, late at D1
+        due = customer("contact due", (date(2026, 4, 22), 420, pipes, 8))
+        email = due.message_post(body="Thanks", author_id=due.id, message_type="email")
+        email.date = datetime.combine(D0 - timedelta(days=45), time(10))
+        customer("evaluated", (date(2026, 4, 24), 560, valves, 8))
+
+    @classmethod
+    def _pay_class(cls, invoice, when):
+        wizard = (
+            cls.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"payment_date": when})
+        )
+        wizard._create_payments()
+
+    # Helpers ----------------------------------------------------------------------------
+
+    def _night(self, day, full=False):
+        """The cron's pass and warning rules of ``day``; the ids the pass measured."""
+        measured = []
+        Metrics = type(self.Metrics)
+        measure = Metrics._measure
+
+        def recording(model, partner_ids, today):
+            measured.extend(partner_ids)
+            return measure(model, partner_ids, today)
+
+        Cron = type(self.env["ir.cron"])
+        with (
+            freeze_time(datetime.combine(day, time(1))),
+            patch.object(Metrics, "_measure", recording),
+            patch.object(Cron, "_commit_progress", return_value=100),
+        ):
+            self.Metrics.with_context(crm_full_pass=full)._cron_refresh()
+            self.Rule._cron_evaluate()
+        self.env.invalidate_all()
+        return set(measured)
+
+    def _age_writes(self):
+        """Date every record written so far two days back, as if written before the last
+        pass: only what the test changes after is new to the next one. The records that set
+        the pass up keep their dates (their fingerprint is in the pass's mark)."""
+        self.env.flush_all()
+        config = {self.env[name]._table for name in self.Metrics._pass_config_models()} | {
+            "ir_config_parameter"
+        }
+        for model in self.env.registry.values():
+            if model._abstract or not model._auto or model._table in config:
+                continue
+            if "write_date" in model._fields and model._fields["write_date"].store:
+                self.env.cr.execute(
+                    SQL(
+                        "UPDATE %s SET write_date = write_date - interval '2 days'",
+                        SQL.identifier(model._table),
+                    )
+                )
+        self.env.invalidate_all()
+
+    def _state(self):
+        """What the passes and rules wrote: their tables' rows, the customers' pass columns
+        in this company and the messages and activities on customers."""
+        self.env.flush_all()
+        state = {}
+        for table in TABLES:
+            columns = [
+                name
+                for (name,) in self.env.execute_query(
+                    SQL(
+                        "SELECT column_name FROM information_schema.columns"
+                        " WHERE table_name = %s ORDER BY column_name",
+                        table,
+                    )
+                )
+                if name not in AUDIT
+            ]
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT %s FROM %s",
+                    SQL(", ").join(SQL("%s::text", SQL.identifier(col)) for col in columns),
+                    SQL.identifier(table),
+                )
+            )
+            state[table] = sorted(rows, key=str)
+        Partner = self.env["res.partner"]
+        names = sorted(name for name in PASS_OWNED_FIELDS if Partner._fields[name].store)
+        state["partners"] = self.env.execute_query(
+            SQL(
+                "SELECT p.id, %s FROM res_partner p ORDER BY p.id",
+                SQL(", ").join(
+                    SQL("(%s)::text", Partner._fields[name].to_sql(Partner, "p")) for name in names
+                ),
+            )
+        )
+        state["messages"] = self.env.execute_query(
+            SQL(
+                """SELECT res_id, subtype_id, message_type, body::text, COUNT(*)
+                     FROM mail_message WHERE model = 'res.partner'
+                 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"""
+            )
+        )
+        state["activities"] = self.env.execute_query(
+            SQL(
+                """SELECT res_id, activity_type_id, date_deadline, user_id, summary, COUNT(*)
+                     FROM mail_activity WHERE res_model = 'res.partner'
+                 GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"""
+            )
+        )
+        return state
+
+    def assertSameState(self, incremental_state, full_state):
+        """Equal states, else the rows of each part that only one of them has."""
+        differences = {
+            part: {
+                "incremental only": sorted(set(rows) - set(full_state[part]), key=str)[:5],
+                "full only": sorted(set(full_state[part]) - set(rows), key=str)[:5],
+            }
+            for part, rows in incremental_state.items()
+            if rows != full_state[part]
+        }
+        self.assertFalse(differences, "the incremental night differs from a full one")
+
+    def _change_a_few(self):
+        people = self.people
+        with freeze_time(datetime.combine(D1, time(9))):
+            self._invoice_lines(people["buys again"], D1, [(self.products[2], 9000)])
+            self._pay(people["pays"].invoice_ids, D1)
+            people["new limit"].credit_limit = 100
+            email = people["emails"].message_post(
+                body="Please quote", author_id=people["emails"].child_ids.id, message_type="email"
+            )
+            email.date = datetime.combine(D0 - timedelta(days=3), time(9))  # sent days ago
+            self.env["crm.customer.evaluation"].create(
+                {
+                    "partner_id": people["evaluated"].id,
+                    "criterion_id": self.env["crm.customer.evaluation.criterion"].search([])[0].id,
+                    "score": 40,
+                    "scored": True,
+                }
+            )
+            self.env["crm.customer.wallet"].create(
+                {
+                    "partner_id": people["wallet"].id,
+                    "total_spend": 5000,
+                    "date_from": date(2026, 1, 1),
+                    "date_to": date(2026, 12, 31),
+                }
+            )
+
+    # The proof ----------------------------------------------------------------------------
+
+    def test_incremental_night_equals_a_full_one(self):
+        self._age_writes()
+        self._night(D0)
+        mark = incremental.mark_from(get_setting(self.env, METRICS_MARK))
+        self.assertEqual((mark.day, mark.full_day), (D0, D0))
+        self._age_writes()
+        self._change_a_few()
+        before = self._state()
+        try:
+            with self.env.cr.savepoint():
+                measured = self._night(D1)
+                stored = get_setting(self.env, METRICS_MARK)
+                incremental_state = self._state()
+                raise Rollback
+        except Rollback:
+            pass
+        self.env.invalidate_all()
+        self.env.registry.clear_cache()
+        self.assertEqual(self._state(), before, "the incremental night was undone")
+        everyone = self._night(D1, full=True)
+        self.assertSameState(incremental_state, self._state())
+
+        self.assertIsNone(stored["full"], "the night was incremental")
+        ids = {name: partner.id for name, partner in self.people.items()}
+        self.assertNotIn(ids["quiet"], measured)
+        self.assertIn(ids["quiet"], everyone)
+        moved = {name for name, pid in ids.items() if pid in measured}
+        self.assertEqual(moved, set(ids) - {"quiet"})
+        self.assertLess(len(measured), len(everyone))
+
+    def test_a_full_pass_is_due_weekly_monthly_and_after_a_setting_changed(self):
+        self._night(D0)
+        plan = self.Metrics._pass_plan
+        with freeze_time(D1):
+            self.assertIsNone(plan(D1)[1])
+        self.assertEqual(plan(D0 + timedelta(days=7))[1], incremental.DUE)
+        self.assertEqual(plan(date(2026, 7, 1))[1], incremental.MONTH)
+        self.assertEqual(plan(D0 - timedelta(days=1))[1], incremental.BACKWARDS)
+        self.env["ir.config_parameter"].set_param(INTERRUPT_DAYS.key, 150)
+        self.assertEqual(plan(D1)[1], incremental.SETTINGS)
+        self.env["ir.config_parameter"].set_param(INTERRUPT_DAYS.key, 200)
+        self.assertIsNone(plan(D1)[1])
+        self.env["crm.credit.factor"].search([], limit=1).weight += 1
+        self.assertEqual(plan(D1)[1], incremental.SETTINGS)
