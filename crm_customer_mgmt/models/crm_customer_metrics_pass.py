@@ -73,13 +73,12 @@ class CrmCustomerMetrics(models.Model):
         time is up."""
         today = fields.Date.context_today(self)
         cron = self.env["ir.cron"]
-        day, last = get_setting(self.env, METRICS_CURSOR)
-        if day == str(today) and last == "done":
+        if self._pass_done(today):
             return bool(cron._commit_progress(remaining=companies_left))
-        since = self._pass_begin(today, resumed=day == str(today))
-        todo, reason = self._pass_plan(today)
-        if day == str(today):
-            todo = [pid for pid in todo if pid > int(last)]
+        since = self._pass_begin(
+            today, resumed=get_setting(self.env, METRICS_CURSOR)[0] == str(today)
+        )
+        todo, reason = self._pass_todo(today)
         self._measure(todo, today)
         # committed before the batches: a batch that meets a concurrent update rolls the
         # transaction back for a fresh snapshot, and its retry must still find the measures
@@ -98,6 +97,19 @@ class CrmCustomerMetrics(models.Model):
         self._pass_set_cursor(today, "done")
         self._pass_save_mark(today, since, reason)
         return bool(cron._commit_progress(remaining=companies_left))
+
+    def _pass_done(self, today):
+        """Whether the company's pass of ``today`` is done."""
+        return get_setting(self.env, METRICS_CURSOR) == (str(today), "done")
+
+    def _pass_todo(self, today):
+        """Ids of the company's customers left to do today (``_pass_plan()``), after the
+        cursor of a run cut short, and why the pass is a full one (None: incremental)."""
+        day, last = get_setting(self.env, METRICS_CURSOR)
+        todo, reason = self._pass_plan(today)
+        if day == str(today):
+            todo = [pid for pid in todo if pid > int(last)]
+        return todo, reason
 
     def _pass_with_rank_changes(self, todo, ranks):
         """``todo`` and the customers whose ranked columns tonight's ranks change, in order."""

@@ -11,6 +11,7 @@ from .settings import (
     COMPLETENESS_CANDIDATES,
     COMPLETENESS_FIELDS,
     DEFAULT_RESPONSIBLE,
+    FULL_PASS_DAYS,
     INTERRUPT_DAYS,
     PERIOD_DAYS,
     RANK_BASIS,
@@ -28,6 +29,7 @@ DAY_SETTINGS = {
     "metrics_period_days": PERIOD_DAYS,
     "interrupt_after_days": INTERRUPT_DAYS,
     "care_reminder_days": CARE_DAYS,
+    "full_pass_days": FULL_PASS_DAYS,
 }
 NUMBER_SETTINGS = {
     **DAY_SETTINGS,
@@ -80,6 +82,14 @@ class ResConfigSettings(models.TransientModel):
         config_parameter=PERIOD_DAYS.key,
         default=PERIOD_DAYS.default,
         help="Frequency and sales are compared between this period and the one before it.",
+    )
+    full_pass_days = fields.Integer(
+        string="Full Pass Every (days)",
+        config_parameter=FULL_PASS_DAYS.key,
+        default=FULL_PASS_DAYS.default,
+        help="The nightly pass measures again only the customers whose records changed or"
+        " whose windows moved; every this many days, on the first of each month and after"
+        " a change of settings it measures them all.",
     )
     interrupt_after_days = fields.Integer(
         string="Interrupted After (days)",

@@ -3,13 +3,14 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
 from ..engine import incremental
 from ..models.res_partner_security import PASS_OWNED_FIELDS
 from ..models.settings import INTERRUPT_DAYS, METRICS_MARK, get_setting
-from .common import MetricsCase
+from .common import REP, SUPERVISOR, MetricsCase
 
 D0 = date(2026, 6, 10)  # the night of the full pass
 D1 = D0 + timedelta(days=1)  # the next night, incremental
@@ -278,3 +279,23 @@ class TestIncrementalPass(MetricsCase):
         self.assertIsNone(plan(D1)[1])
         self.env["crm.credit.factor"].search([], limit=1).weight += 1
         self.assertEqual(plan(D1)[1], incremental.SETTINGS)
+
+    def test_a_supervisor_asks_for_a_full_pass_a_rep_cannot(self):
+        self._night(D0)
+        rep = new_test_user(self.env, "incremental.rep", groups=REP)
+        supervisor = new_test_user(self.env, "incremental.supervisor", groups=SUPERVISOR)
+        Metrics = self.env["crm.customer.metrics"]
+        with self.assertRaises(AccessError):
+            Metrics.with_user(rep).action_full_pass()
+        self.assertIsNone(self.Metrics._pass_plan(D1)[1])
+        cron = self.env.ref("crm_customer_mgmt.ir_cron_customer_metrics")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        action = Metrics.with_user(supervisor).action_full_pass()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1
+        )
+        self.assertEqual(self.Metrics._pass_plan(D1)[1], incremental.REQUESTED)
+        everyone = self._night(D1)
+        self.assertIn(self.people["quiet"].id, everyone)
+        self.assertIsNone(self.Metrics._pass_plan(D1 + timedelta(days=1))[1])

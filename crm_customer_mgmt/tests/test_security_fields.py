@@ -218,7 +218,7 @@ class TestRepEnteredScores(MetricsCase):
         lines = self.customer.customer_evaluation_ids
         self.assertEqual(set(lines.mapped("approved")), {False})
         self.assertEqual(lines.entered_by_id, self.rep)
-        self._pass(self.customer, TODAY + timedelta(days=1))
+        self._pass(self.customer, TODAY)
         self.assertEqual(self.customer.credit_score, baseline, "unapproved scores do not count")
         self.assertIn(
             "await a customer supervisor's approval", self.customer.credit_score_explanation
@@ -249,10 +249,10 @@ class TestRepEnteredScores(MetricsCase):
         marked_down = self.customer.credit_score
         lines = self.customer.customer_evaluation_ids.with_user(self.rep)
         self._score_all(self.rep, 100)
-        self._pass(self.customer, TODAY + timedelta(days=1))
+        self._pass(self.customer, TODAY)
         self.assertEqual(self.customer.credit_score, marked_down, "the approved 5 still counts")
         lines.write({"scored": False, "score": 0})
-        self._pass(self.customer, TODAY + timedelta(days=2))
+        self._pass(self.customer, TODAY)
         self.assertEqual(self.customer.credit_score, marked_down, "unscoring erases nothing")
         with self.assertRaisesRegex(AccessError, "Only customer supervisors can delete"):
             lines.unlink()
