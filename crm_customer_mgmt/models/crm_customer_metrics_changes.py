@@ -196,11 +196,7 @@ class CrmCustomerMetrics(models.Model):
         windows, receivables growing older, silences and cadences crossing their thresholds,
         the years as a customer counted in whole months."""
         old, new = self._window(customers, before), self._window(customers, today)
-        starts = ("prev", "cur", "year")
-        ranges = incremental.swept(
-            [getattr(old, name) for name in starts], [getattr(new, name) for name in starts]
-        )
-        ranges.append((before + timedelta(days=1), today))  # dated after the last pass's day
+        ranges = self._pass_swept(before, today)
         company = self.env.company.id
 
         def within(column):
@@ -280,6 +276,17 @@ class CrmCustomerMetrics(models.Model):
                 new.cur - timedelta(days=1),
             ),
         }
+
+    def _pass_swept(self, before, today):
+        """Inclusive date ranges of the records that enter or leave a window when the day
+        moves from ``before`` to ``today``: the bounds of the previous and current periods
+        and of the 12 months, and the days after ``before``."""
+        old, new = self._window([], before), self._window([], today)
+        starts = ("prev", "cur", "year")
+        ranges = incremental.swept(
+            [getattr(old, name) for name in starts], [getattr(new, name) for name in starts]
+        )
+        return [*ranges, (before + timedelta(days=1), today)]
 
     @staticmethod
     def _whole_months_sql(column, day):

@@ -10,7 +10,7 @@ from odoo.tools import SQL
 from ..engine import incremental
 from ..models.res_partner_security import PASS_OWNED_FIELDS
 from ..models.settings import INTERRUPT_DAYS, METRICS_MARK, get_setting
-from .common import REP, SUPERVISOR, MetricsCase
+from .common import REP, SUPERVISOR, MetricsCase, age_writes
 
 D0 = date(2026, 6, 10)  # the night of the full pass
 D1 = D0 + timedelta(days=1)  # the next night, incremental
@@ -123,26 +123,6 @@ class TestIncrementalPass(MetricsCase):
         self.env.invalidate_all()
         return set(measured)
 
-    def _age_writes(self):
-        """Date every record written so far two days back, as if written before the last
-        pass: only what the test changes after is new to the next one. The records that set
-        the pass up keep their dates (their fingerprint is in the pass's mark)."""
-        self.env.flush_all()
-        config = {self.env[name]._table for name in self.Metrics._pass_config_models()} | {
-            "ir_config_parameter"
-        }
-        for model in self.env.registry.values():
-            if model._abstract or not model._auto or model._table in config:
-                continue
-            if "write_date" in model._fields and model._fields["write_date"].store:
-                self.env.cr.execute(
-                    SQL(
-                        "UPDATE %s SET write_date = write_date - interval '2 days'",
-                        SQL.identifier(model._table),
-                    )
-                )
-        self.env.invalidate_all()
-
     def _state(self):
         """What the passes and rules wrote: their tables' rows, the customers' pass columns
         in this company and the messages and activities on customers."""
@@ -236,11 +216,11 @@ class TestIncrementalPass(MetricsCase):
     # The proof ----------------------------------------------------------------------------
 
     def test_incremental_night_equals_a_full_one(self):
-        self._age_writes()
+        age_writes(self.env)
         self._night(D0)
         mark = incremental.mark_from(get_setting(self.env, METRICS_MARK))
         self.assertEqual((mark.day, mark.full_day), (D0, D0))
-        self._age_writes()
+        age_writes(self.env)
         self._change_a_few()
         before = self._state()
         try:

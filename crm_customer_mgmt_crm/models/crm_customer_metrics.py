@@ -45,6 +45,52 @@ class CrmCustomerMetrics(models.Model):
             "opp_closed": self._source_closed_opportunities(window),
         }
 
+    @api.model
+    def _pass_change_sources(self, since):
+        """Also the customers of the opportunities, and of their messages, written since."""
+        return {
+            **super()._pass_change_sources(since),
+            "opportunities": SQL(
+                """SELECT p.commercial_partner_id AS partner_id
+                     FROM crm_lead lead
+                     JOIN res_partner p ON p.id = lead.partner_id
+                    WHERE lead.write_date >= %s""",
+                since,
+            ),
+            "opportunity_messages": SQL(
+                """SELECT p.commercial_partner_id AS partner_id
+                     FROM mail_message msg
+                     JOIN crm_lead lead ON lead.id = msg.res_id
+                     JOIN res_partner p ON p.id = lead.partner_id
+                    WHERE msg.model = 'crm.lead' AND msg.write_date >= %s""",
+                since,
+            ),
+        }
+
+    @api.model
+    def _pass_calendar_sources(self, customers, before, today):
+        """Also the customers with an open opportunity (it stalls a day longer) and those
+        with one closed on a day entering or leaving the periods."""
+        window = self._window(customers, today)
+        closed = SQL(" OR ").join(
+            SQL("lead.date_closed::date BETWEEN %s AND %s", first, last)
+            for first, last in self._pass_swept(before, today)
+        )
+        return {
+            **super()._pass_calendar_sources(customers, before, today),
+            "open_opportunities": SQL(
+                "SELECT partner_id FROM (%s) open", self._source_open_opportunities(window)
+            ),
+            "closed_opportunities": SQL(
+                """SELECT p.commercial_partner_id AS partner_id
+                     FROM crm_lead lead
+                     JOIN res_partner p ON p.id = lead.partner_id
+                    WHERE %s AND lead.won_status IN ('won', 'lost') AND (%s)""",
+                self._opportunities_where(window),
+                closed,
+            ),
+        }
+
     def _measure_prepare(self):
         self.env["crm.lead"].flush_model()
         return super()._measure_prepare()

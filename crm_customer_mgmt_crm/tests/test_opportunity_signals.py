@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from odoo.addons.crm_customer_mgmt.tests.common import MetricsCase
+from odoo.addons.crm_customer_mgmt.tests.common import MetricsCase, age_writes
 
 TODAY = date(2026, 6, 30)
 
@@ -227,3 +227,15 @@ class TestOpportunitySignals(MetricsCase):
             self.customer.ids, TODAY, TODAY + timedelta(days=2)
         )
         self.assertFalse(self.env.execute_query(SQL("SELECT 1 FROM (%s) p", later)))
+
+    def test_the_incremental_pass_follows_opportunities(self):
+        ids = (self.customer | self.other).ids
+        moved = self.Metrics._pass_calendar_moved(ids, TODAY - timedelta(days=1), TODAY)
+        self.assertIn(self.customer.id, moved, "an open opportunity stalls a day longer")
+        self.assertNotIn(self.other.id, moved)
+        age_writes(self.env)
+        since = str(self.env.cr.now() - timedelta(hours=1))
+        self.assertNotIn(self.other.id, self.Metrics._pass_changed_since(since))
+        self._opportunity("Hoses", self.qualified, partner=self.other)
+        self.env.flush_all()
+        self.assertIn(self.other.id, self.Metrics._pass_changed_since(since))
