@@ -245,13 +245,18 @@ class CrmCustomerMetrics(models.Model):
 
     # Measuring --------------------------------------------------------------------------
 
-    def _measure(self, partner_ids, today):
+    def _measure(self, partner_ids, today, sources=None):
         """Aggregate per customer over posted invoices and confirmed orders, in one statement,
-        and store the rows whose values changed."""
+        and store the rows whose values changed; ``sources``: the measures of these sources
+        only (of customers measured before)."""
         if not partner_ids:
             return
         self._measure_prepare()
-        measures = self._measure_definitions()
+        measures = [
+            measure
+            for measure in self._measure_definitions()
+            if sources is None or measure.source in sources
+        ]
         self._measure_into_temporary_table(measures, self._window(partner_ids, today))
         self._measure_upsert([SQL.identifier(measure.name) for measure in measures])
         self.invalidate_model()

@@ -45,8 +45,9 @@ class CrmCustomerMetrics(models.Model):
     # The plan ----------------------------------------------------------------------------
 
     def _pass_plan(self, today):
-        """The ids of the customers tonight's pass measures, and why it is full (None for an
-        incremental pass)."""
+        """The ids of the customers tonight's pass measures, why it is full (None for an
+        incremental pass), and the ids of the customers that only their receivable growing
+        older moves: measured for their receivable, scored again for credit alone."""
         customers = self.env["res.partner"].search(self._customer_domain(), order="id").ids
         mark = incremental.mark_from(get_setting(self.env, METRICS_MARK))
         if self.env.context.get("crm_full_pass"):
@@ -55,11 +56,16 @@ class CrmCustomerMetrics(models.Model):
             every = get_setting(self.env, FULL_PASS_DAYS)
             reason = incremental.full_pass_reason(mark, today, self._pass_config(), every)
         if reason:
-            return customers, reason
+            return customers, reason, []
         moved = self._pass_changed_since(mark.since) | self._pass_calendar_moved(
             customers, mark.day, today
         )
-        return [pid for pid in customers if pid in moved], None
+        aging = self._pass_aging(customers, mark.day, today) - moved
+        return (
+            [pid for pid in customers if pid in moved],
+            None,
+            [pid for pid in customers if pid in aging],
+        )
 
     def _pass_config(self):
         """Fingerprint of what the measures and their meaning are set up from: the rows of the
@@ -223,8 +229,6 @@ class CrmCustomerMetrics(models.Model):
                 company,
                 within("apr.max_date"),
             ),
-            # an open item grows older every day: its customer's oldest overdue and DSO move
-            "receivable": SQL("SELECT partner_id FROM %s open", self._receivable_open(new)),
             "contacts": SQL(
                 "SELECT partner_id FROM (%s) events",
                 SQL(" UNION ALL ").join(
@@ -287,6 +291,26 @@ class CrmCustomerMetrics(models.Model):
             [getattr(old, name) for name in starts], [getattr(new, name) for name in starts]
         )
         return [*ranges, (before + timedelta(days=1), today)]
+
+    def _pass_aging(self, customers, before, today):
+        """Ids of the customers measured before with an open receivable: it grows older every
+        day, and their oldest overdue, what falls due and Odoo's days sales outstanding move
+        with it (nothing else: a customer it is all that moves needs no more than its
+        receivable measured and its credit scored)."""
+        if before == today:
+            return set()
+        window = self._window(customers, today)
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT DISTINCT open.partner_id
+                     FROM %s open
+                     JOIN crm_customer_metrics m
+                       ON m.partner_id = open.partner_id AND m.company_id = %s""",
+                self._receivable_open(window),
+                window.company,
+            )
+        )
+        return {row[0] for row in rows}
 
     @staticmethod
     def _whole_months_sql(column, day):

@@ -15,6 +15,8 @@ _logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 20000
 PASS_LOCK = "crm_customer_mgmt.metrics_pass"  # one pass at a time per company
+# the sources of the measures that a receivable growing older moves (its oldest overdue)
+AGING_SOURCES = ("recv",)
 
 
 class CrmCustomerMetrics(models.Model):
@@ -75,22 +77,24 @@ class CrmCustomerMetrics(models.Model):
         cron = self.env["ir.cron"]
         if self._pass_done(today):
             return bool(cron._commit_progress(remaining=companies_left))
-        since = self._pass_begin(
-            today, resumed=get_setting(self.env, METRICS_CURSOR)[0] == str(today)
-        )
-        todo, reason = self._pass_todo(today)
+        resumed = get_setting(self.env, METRICS_CURSOR)[0] == str(today)
+        since = self._pass_begin(today, resumed=resumed)
+        todo, reason, aging = self._pass_todo(today)
         self._measure(todo, today)
+        self._measure(aging, today, sources=AGING_SOURCES)
         # committed before the batches: a batch that meets a concurrent update rolls the
         # transaction back for a fresh snapshot, and its retry must still find the measures
-        cron._commit_progress(remaining=len(todo) + companies_left)
-        ranks = self._ranks() if todo else {}
+        cron._commit_progress(remaining=len(todo) + len(aging) + companies_left)
+        ranks = self._ranks() if todo or aging else {}
         if ranks:
             self.env["res.partner"]._keep_tier_churn_rates(today, ranks, renew=reason)
             if not reason:  # customers measured alike whose rank moved with the others'
                 todo = self._pass_with_rank_changes(todo, ranks)
-        for start in range(0, len(todo), BATCH_SIZE):
-            batch = todo[start : start + BATCH_SIZE]
-            self._pass_batch_safely(batch, today, ranks)
+        credit_only = set(aging) - set(todo)
+        everyone = sorted(set(todo) | credit_only)
+        for start in range(0, len(everyone), BATCH_SIZE):
+            batch = everyone[start : start + BATCH_SIZE]
+            self._pass_batch_safely(batch, today, ranks, credit_only)
             self._pass_set_cursor(today, batch[-1])
             if not cron._commit_progress(len(batch)):
                 return False
@@ -103,13 +107,15 @@ class CrmCustomerMetrics(models.Model):
         return get_setting(self.env, METRICS_CURSOR) == (str(today), "done")
 
     def _pass_todo(self, today):
-        """Ids of the company's customers left to do today (``_pass_plan()``), after the
-        cursor of a run cut short, and why the pass is a full one (None: incremental)."""
+        """The customers left to do today (``_pass_plan()``), after the cursor of a run cut
+        short: those to measure, why the pass is full (None: incremental), and those that
+        only a receivable growing older moves."""
         day, last = get_setting(self.env, METRICS_CURSOR)
-        todo, reason = self._pass_plan(today)
+        todo, reason, aging = self._pass_plan(today)
         if day == str(today):
             todo = [pid for pid in todo if pid > int(last)]
-        return todo, reason
+            aging = [pid for pid in aging if pid > int(last)]
+        return todo, reason, aging
 
     def _pass_with_rank_changes(self, todo, ranks):
         """``todo`` and the customers whose ranked columns tonight's ranks change, in order."""
@@ -131,11 +137,21 @@ class CrmCustomerMetrics(models.Model):
             METRICS_CURSOR.key_in(self.env), f"{today}:{last}"
         )
 
-    def _pass_batch_safely(self, partner_ids, today, ranks):
-        """One batch; a batch that fails is retried per customer, skipping broken ones."""
+    def _pass_batch_safely(self, partner_ids, today, ranks, credit_only=frozenset()):
+        """One batch; a batch that fails is retried per customer, skipping broken ones.
+        ``credit_only``: ids whose credit alone is scored again (see ``_pass_plan()``)."""
+        Partner = self.env["res.partner"]
+
+        def apply(ids):
+            rest = [pid for pid in ids if pid not in credit_only]
+            self._pass_apply(Partner.browse(rest), today, ranks)
+            self._pass_apply_credit(
+                Partner.browse([pid for pid in ids if pid in credit_only]), today
+            )
+
         try:
             with self.env.cr.savepoint():
-                self._pass_apply(self.env["res.partner"].browse(partner_ids), today, ranks)
+                apply(partner_ids)
             return
         except SerializationFailure:
             _logger.warning("Metrics pass: concurrent update on a batch, retrying per customer.")
@@ -145,7 +161,7 @@ class CrmCustomerMetrics(models.Model):
         for partner_id in partner_ids:
             try:
                 with self.env.cr.savepoint():
-                    self._pass_apply(self.env["res.partner"].browse(partner_id), today, ranks)
+                    apply([partner_id])
             except Exception:
                 _logger.exception("Metrics pass: customer %s skipped.", partner_id)
 
@@ -200,3 +216,13 @@ class CrmCustomerMetrics(models.Model):
         partners._apply_decisions(first, decisions, today)
         partners._log_grade_changes(grade_changes, today)
         self.env["crm.customer.partial.churn"]._record_partial_churn(partners, today)
+
+    def _pass_apply_credit(self, partners, today):
+        """Score and grade ``partners`` again, whose receivable alone the calendar moved:
+        their stage, contacts and analysis read nothing it changed."""
+        if not partners:
+            return
+        abc = {pid: row[0] for pid, row in partners._stored_values(["abc_class"]).items()}
+        credit, grade_changes = partners._credit_changes(self._measured(partners.ids), today, abc)
+        partners._write_changed(credit)
+        partners._log_grade_changes(grade_changes, today)

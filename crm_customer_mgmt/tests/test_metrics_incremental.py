@@ -8,6 +8,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
 from ..engine import incremental
+from ..models.crm_customer_metrics_pass import AGING_SOURCES
 from ..models.res_partner_security import PASS_OWNED_FIELDS
 from ..models.settings import INTERRUPT_DAYS, METRICS_MARK, get_setting
 from .common import REP, SUPERVISOR, MetricsCase, age_writes
@@ -66,7 +67,8 @@ class TestIncrementalPass(MetricsCase):
         )
         # receivables growing older, one falling due at D1
         customer("overdue", (date(2026, 5, 1), 800, pipes, 0))
-        customer("falls due", (D0 - timedelta(days=30), 600, valves, 0))
+        falls_due = customer("falls due", (D0 - timedelta(days=31), 600, valves, 0))
+        falls_due.invoice_ids.line_ids.filtered("date_maturity").date_maturity = D0
         # silent for the interruption delay at D1, a day on no window's bound
         cls.env["ir.config_parameter"].set_param(INTERRUPT_DAYS.key, 200)
         customer("silent", (D1 - timedelta(days=200), 650, pipes, 3))
@@ -103,14 +105,16 @@ class TestIncrementalPass(MetricsCase):
     # Helpers ----------------------------------------------------------------------------
 
     def _night(self, day, full=False):
-        """The cron's pass and warning rules of ``day``; the ids the pass measured."""
-        measured = []
+        """The cron's pass and warning rules of ``day``; the ids the pass measured, for all
+        the measures (``None``) and for some sources only (their names)."""
+        measured = {}
         Metrics = type(self.Metrics)
         measure = Metrics._measure
 
-        def recording(model, partner_ids, today):
-            measured.extend(partner_ids)
-            return measure(model, partner_ids, today)
+        def recording(model, partner_ids, today, sources=None):
+            if partner_ids:
+                measured.setdefault(sources and tuple(sources), set()).update(partner_ids)
+            return measure(model, partner_ids, today, sources)
 
         Cron = type(self.env["ir.cron"])
         with (
@@ -121,7 +125,7 @@ class TestIncrementalPass(MetricsCase):
             self.Metrics.with_context(crm_full_pass=full)._cron_refresh()
             self.Rule._cron_evaluate()
         self.env.invalidate_all()
-        return set(measured)
+        return measured
 
     def _state(self):
         """What the passes and rules wrote: their tables' rows, the customers' pass columns
@@ -225,7 +229,7 @@ class TestIncrementalPass(MetricsCase):
         before = self._state()
         try:
             with self.env.cr.savepoint():
-                measured = self._night(D1)
+                nightly = self._night(D1)
                 stored = get_setting(self.env, METRICS_MARK)
                 incremental_state = self._state()
                 raise Rollback
@@ -239,11 +243,20 @@ class TestIncrementalPass(MetricsCase):
 
         self.assertIsNone(stored["full"], "the night was incremental")
         ids = {name: partner.id for name, partner in self.people.items()}
-        self.assertNotIn(ids["quiet"], measured)
-        self.assertIn(ids["quiet"], everyone)
-        moved = {name for name, pid in ids.items() if pid in measured}
-        self.assertEqual(moved, set(ids) - {"quiet"})
-        self.assertLess(len(measured), len(everyone))
+        measured, aging = nightly[None], nightly[AGING_SOURCES]
+        self.assertEqual(set(everyone), {None}, "a full pass measures all, for all measures")
+        self.assertIn(ids["quiet"], everyone[None])
+        self.assertNotIn(ids["quiet"], measured | aging)
+        self.assertEqual(
+            {name for name, pid in ids.items() if pid in aging},
+            {"overdue", "falls due"},
+            "an open receivable alone moves them: their receivable is measured",
+        )
+        self.assertEqual(
+            {name for name, pid in ids.items() if pid in measured},
+            set(ids) - {"quiet", "overdue", "falls due"},
+        )
+        self.assertLess(len(measured | aging), len(everyone[None]))
 
     def test_a_full_pass_is_due_weekly_monthly_and_after_a_setting_changed(self):
         self._night(D0)
@@ -277,5 +290,5 @@ class TestIncrementalPass(MetricsCase):
         )
         self.assertEqual(self.Metrics._pass_plan(D1)[1], incremental.REQUESTED)
         everyone = self._night(D1)
-        self.assertIn(self.people["quiet"].id, everyone)
+        self.assertIn(self.people["quiet"].id, everyone[None])
         self.assertIsNone(self.Metrics._pass_plan(D1 + timedelta(days=1))[1])
