@@ -45,3 +45,6 @@ from . import sale_order_line
 from . import res_config_settings
 from . import ir_config_parameter
 from . import ir_cron
+from . import mail_message
+from . import calendar_event
+from . import calendar_attendee

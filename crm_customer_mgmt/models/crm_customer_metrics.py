@@ -157,6 +157,11 @@ class CrmCustomerMetrics(models.Model):
     )
     cost_to_serve_12m = fields.Float(string="Cost to Serve (12 months)")
 
+    stale = fields.Boolean(
+        help="A record its measures read was deleted or moved to another customer since it"
+        " was measured: the next pass measures it again."
+    )
+
     last_contact_date = fields.Date(help="Last call, email or meeting with the customer.")
     last_contact_kind = fields.Selection(CONTACT_KINDS)
     contacts_phone = fields.Integer(string="Calls (period)")
@@ -320,13 +325,14 @@ class CrmCustomerMetrics(models.Model):
         self.env.execute_query(
             SQL(
                 """
-            INSERT INTO crm_customer_metrics AS m (partner_id, company_id, %(cols)s,
+            INSERT INTO crm_customer_metrics AS m (partner_id, company_id, %(cols)s, stale,
                         create_uid, write_uid, create_date, write_date)
-            SELECT partner_id, %(company)s, %(cols)s, %(uid)s, %(uid)s, now(), now()
+            SELECT partner_id, %(company)s, %(cols)s, FALSE, %(uid)s, %(uid)s, now(), now()
               FROM crm_customer_measured
             ON CONFLICT (partner_id, company_id) DO UPDATE
-               SET %(updates)s, write_date = now(), write_uid = EXCLUDED.write_uid
-             WHERE (%(old)s) IS DISTINCT FROM (%(new)s);
+               SET %(updates)s, stale = FALSE, write_date = now(),
+                   write_uid = EXCLUDED.write_uid
+             WHERE (%(old)s) IS DISTINCT FROM (%(new)s) OR m.stale IS TRUE;
             DROP TABLE crm_customer_measured
             """,
                 cols=SQL(", ").join(columns),
@@ -339,6 +345,25 @@ class CrmCustomerMetrics(models.Model):
                 uid=self.env.uid,
             )
         )
+
+    @api.model
+    def _measure_again(self, partner_ids):
+        """Mark the customers of ``partner_ids`` (any of their people) to be measured again by
+        the next pass, in every company: a record their measures read is going away or
+        moving to another customer, which no date of change tells the next pass."""
+        if not partner_ids:
+            return
+        self.flush_model(["stale"])
+        self.env.execute_query(
+            SQL(
+                """UPDATE crm_customer_metrics m SET stale = TRUE
+                     FROM res_partner p
+                    WHERE p.id = ANY(%s) AND m.partner_id = p.commercial_partner_id
+                      AND m.stale IS NOT TRUE""",
+                list(partner_ids),
+            )
+        )
+        self.invalidate_model(["stale"])
 
     def _measured(self, partner_ids):
         """The stored scalar measures per partner id, in this company: stages and grades read

@@ -157,17 +157,12 @@ class CrmCustomerMetrics(models.Model):
             ),
             "partners": written("res_partner", "src.id"),
             "wallets": written("crm_customer_wallet", "src.partner_id", here),
-            "evaluations": written("crm_customer_evaluation", "src.partner_id"),
-            "messages": SQL(
-                """SELECT cp.commercial_partner_id AS partner_id
-                     FROM mail_message msg
-                LEFT JOIN mail_notification notif ON notif.mail_message_id = msg.id
-                     JOIN res_partner cp
-                       ON cp.id IN (msg.author_id, notif.res_partner_id,
-                                    CASE WHEN msg.model = 'res.partner' THEN msg.res_id END)
-                    WHERE msg.write_date >= %s""",
-                since,
+            "measured_again": SQL(
+                "SELECT partner_id FROM crm_customer_metrics WHERE company_id = %s AND stale",
+                company,
             ),
+            "evaluations": written("crm_customer_evaluation", "src.partner_id"),
+            "messages": self._message_customers(SQL("msg.write_date >= %s", since)),
             "meetings": SQL(
                 """SELECT cp.commercial_partner_id AS partner_id
                      FROM calendar_event ev
@@ -178,6 +173,21 @@ class CrmCustomerMetrics(models.Model):
                 since=since,
             ),
         }
+
+    @api.model
+    def _message_customers(self, where):
+        """SQL of the commercial partners (``partner_id``) of the messages ``where`` (SQL on
+        ``msg``): their author, who they notified, the partner they are posted on."""
+        return SQL(
+            """SELECT cp.commercial_partner_id AS partner_id
+                 FROM mail_message msg
+            LEFT JOIN mail_notification notif ON notif.mail_message_id = msg.id
+                 JOIN res_partner cp
+                   ON cp.id IN (msg.author_id, notif.res_partner_id,
+                                CASE WHEN msg.model = 'res.partner' THEN msg.res_id END)
+                WHERE %s""",
+            where,
+        )
 
     # Moved by the calendar ----------------------------------------------------------
 

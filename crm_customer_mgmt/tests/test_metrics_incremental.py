@@ -92,6 +92,20 @@ class TestIncrementalPass(MetricsCase):
         email = due.message_post(body="Thanks", author_id=due.id, message_type="email")
         email.date = datetime.combine(D0 - timedelta(days=45), time(10))
         customer("evaluated", (date(2026, 4, 24), 560, valves, 8))
+        # records deleted at D1: no date of change tells
+        forgot = customer("deleted email", (date(2026, 4, 26), 330, pipes, 8))
+        cls.deleted_email = forgot.message_post(
+            body="Hi", author_id=forgot.id, message_type="email"
+        )
+        cls.deleted_email.date = datetime.combine(D0 - timedelta(days=10), time(10))
+        cls.deleted_wallet = cls.env["crm.customer.wallet"].create(
+            {
+                "partner_id": customer("deleted wallet", (date(2026, 4, 28), 900, valves, 8)).id,
+                "total_spend": 1000,
+                "date_from": date(2026, 1, 1),
+                "date_to": date(2026, 12, 31),
+            }
+        )
 
     @classmethod
     def _pay_class(cls, invoice, when):
@@ -208,6 +222,8 @@ class TestIncrementalPass(MetricsCase):
                     "scored": True,
                 }
             )
+            self.deleted_email.unlink()
+            self.deleted_wallet.unlink()
             self.env["crm.customer.wallet"].create(
                 {
                     "partner_id": people["wallet"].id,
