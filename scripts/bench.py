@@ -2060,13 +2060,14 @@ def print_steps(results, customers=False):
             for _r in results
         )
     )
-    for _model, _method, lbl in STEPS:
+    for _model, method, lbl in STEPS:
         cells = []
         for result in results:
             calls, seconds, sql, queries, count = result["steps"].get(lbl, [0, 0.0, 0.0, 0, 0])
+            counted = f"{count:>10,}" if method in COUNTED else " " * 10
             cells.append(
                 f"{calls:>9,}{seconds:>9.2f}{sql:>8.2f}{queries:>10,}"
-                + (f"{count:>10,}" if customers else "")
+                + (counted if customers else "")
             )
         if any(result["steps"].get(lbl) for result in results):
             print(f"  {lbl:<{width}}" + "".join(cells))
