@@ -1577,16 +1577,17 @@ def source_breakdown(registry, day):
         }
         breakdown = {}
         for kind, sources in plan.items():
-            breakdown[kind] = {
-                name: env.execute_query(
+            breakdown[kind] = {}
+            for name, source in sources.items():
+                started = clock()
+                count = env.execute_query(
                     SQL(
                         "SELECT COUNT(DISTINCT partner_id) FROM (%s) s WHERE partner_id = ANY(%s)",
                         source,
                         customers,
                     )
                 )[0][0]
-                for name, source in sources.items()
-            }
+                breakdown[kind][name] = (count, clock() - started)
         cr.rollback()
     return breakdown
 
@@ -1963,9 +1964,15 @@ def report_quiet(night, passes, customers):
         + f" (process since it started {result['peak']:,.0f} MB)"
     )
     if night.get("sources"):
-        print("  why they were measured (customers per source, a customer may count in several):")
+        print(
+            "  why they were measured: customers per source of the plan, a customer may count in"
+            " several (and the seconds of each source alone, read again in the copy):"
+        )
         for kind, counts in night["sources"].items():
-            print(f"    {kind}: " + ", ".join(f"{name} {n:,}" for name, n in counts.items()))
+            print(
+                f"    {kind}: "
+                + ", ".join(f"{name} {n:,} ({t:.1f} s)" for name, (n, t) in counts.items())
+            )
     changes = ", ".join(f"{k} {v:,}" for k, v in result["changes"].items()) or "none"
     print(
         f"  stage changes: {changes}; messages posted {result['messages']:,}, activities"
