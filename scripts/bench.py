@@ -81,7 +81,9 @@ EQUALITY_SHOWN = 20  # differences printed when the quiet night and the full pas
 SQL_PROFILE = collections.defaultdict(lambda: [0, 0.0])  # statement start -> count, seconds
 # calls, seconds, sql seconds, queries, customers (see COUNTED)
 STATS = collections.defaultdict(lambda: [0, 0.0, 0.0, 0, 0])
-MEASURED = []  # the ids the last _measure call measured
+# the ids each _measure call of a pass measured: all their measures, and (a customer that
+# only a receivable growing older moves) some of them
+MEASURED = {"all": [], "some": []}
 PROBLEMS = collections.Counter()  # log records of WARNING and above, by logger
 
 
@@ -266,7 +268,7 @@ def instrument(registry, model, method, label=None):
             if method == "_pass_batch_safely" and len(FAILURES) > failures:
                 raise BenchAbort(FAILURES[failures])
             if method == "_measure":
-                MEASURED[:] = args[0]
+                MEASURED["some" if kwargs.get("sources") else "all"].extend(args[0])
             if counted:
                 STATS[label][4] += len(counted(args, result))
             return result
@@ -285,7 +287,8 @@ STEPS = [
     ("crm.customer.metrics", "_pass_plan", "_pass_plan (the customers to measure)"),
     ("crm.customer.metrics", "_pass_changed_since", "  _pass_changed_since (written since)"),
     ("crm.customer.metrics", "_pass_calendar_moved", "  _pass_calendar_moved (by the day)"),
-    ("crm.customer.metrics", "_measure", "_measure (SQL aggregate and upsert)"),
+    ("crm.customer.metrics", "_pass_aging", "  _pass_aging (open receivables, older)"),
+    ("crm.customer.metrics", "_measure", "_measure (SQL aggregate and upsert, per kind)"),
     ("crm.customer.metrics", "_ranks", "_ranks (ABC and pyramid)"),
     ("crm.customer.metrics", "_pass_with_rank_changes", "_pass_with_rank_changes"),
     ("crm.customer.metrics", "_pass_batch_safely", "_pass_batch_safely (per batch)"),
@@ -310,6 +313,11 @@ STEPS = [
     ("res.partner", "_analysis_changes", "    _analysis_changes"),
     ("res.partner", "_tier_churn_rates", "      _tier_churn_rates (any caller)"),
     ("crm.customer.partial.churn", "_record_partial_churn", "    _record_partial_churn"),
+    (
+        "crm.customer.metrics",
+        "_pass_apply_credit",
+        "  _pass_apply_credit (credit alone; its steps count above)",
+    ),
     ("ir.cron", "_commit_progress", "_commit_progress (commit)"),
     ("res.partner", "_write_changed", "res.partner._write_changed (bulk UPDATE, any caller)"),
 ]
@@ -319,9 +327,12 @@ COUNTED = {
     "_pass_plan": lambda args, result: result[0],
     "_pass_changed_since": lambda args, result: result,
     "_pass_calendar_moved": lambda args, result: result,
+    "_pass_aging": lambda args, result: result,
     "_measure": lambda args, result: args[0],
     "_pass_with_rank_changes": lambda args, result: result,
     "_pass_batch_safely": lambda args, result: args[0],
+    "_pass_apply": lambda args, result: args[0],
+    "_pass_apply_credit": lambda args, result: args[0],
 }
 
 
@@ -1236,7 +1247,8 @@ def run_pass(registry, number, profile=False, full=True):
     STATS.clear()
     PROBLEMS.clear()
     SQL_PROFILE.clear()
-    MEASURED.clear()
+    for ids in MEASURED.values():
+        ids.clear()
     thread.query_hooks = [profile_query] if profile else []
     with registry.cursor() as cr:
         env = new_env(cr)
@@ -1274,7 +1286,8 @@ def run_pass(registry, number, profile=False, full=True):
             "peak_pass": peak_since_reset_mb() if peak_reset else None,
             "backend_peak": backend_peak_mb(backend),
             "pg_started": pg_started,
-            "measured": len(MEASURED),
+            "measured": len(MEASURED["all"]),
+            "measured_some": len(MEASURED["some"]),
             "steps": {label: list(stat) for label, stat in STATS.items()},
             "problems": dict(PROBLEMS),
             "aborted": aborted,
@@ -1546,7 +1559,7 @@ def run_quiet_night(args, registry, loaded, today, passes):
                 night["error_where"] = (addon or frames)[-1]
                 say(f"quiet night: FAILED: {night['error'][:2000]}")
                 return night
-            ids = list(MEASURED)
+            ids = sorted({*MEASURED["all"], *MEASURED["some"]})
             say(
                 f"quiet night: {night['pass']['seconds']:.1f} s, {len(ids):,} customers"
                 f" measured, peak RSS {night['pass']['peak_pass'] or 0:,.0f} MB"
@@ -1588,6 +1601,11 @@ def source_breakdown(registry, day):
                     )
                 )[0][0]
                 breakdown[kind][name] = (count, clock() - started)
+        started = clock()
+        aging = metrics._pass_aging(customers, date.fromisoformat(mark["day"]), day)
+        breakdown["only their receivable growing older (unless measured for the above)"] = {
+            "receivable": (len(aging), clock() - started)
+        }
         cr.rollback()
     return breakdown
 
@@ -1953,13 +1971,18 @@ def report_quiet(night, passes, customers):
         " full pass, by the load and the first placement, were dated a day back, as a night"
         " would have left them.)"
     )
-    applied = result["steps"].get(STEP_LABELS["_pass_batch_safely"], [0] * 5)[4]
+    some = result["measured_some"]
+
+    def customers_of(method):
+        return result["steps"].get(STEP_LABELS[method], [0] * 5)[4]
+
     peak = result["peak_pass"]
     print(
         f"  {seconds:.2f} s, SQL {result['sql_seconds']:.1f} s, {result['queries']:,} queries;"
-        f" measured {measured:,} of {result['ranked'][0]:,} ranked customers"
-        f" ({measured / max(customers, 1):.1%} of the {customers:,} bench customers),"
-        f" {applied:,} written (with those whose rank moved);"
+        f" measured {measured:,} customers in full and {some:,} for their receivable alone"
+        f" ({(measured + some) / max(customers, 1):.1%} of the {customers:,} bench customers);"
+        f" written: {customers_of('_pass_apply'):,} in full (with those whose rank moved),"
+        f" {customers_of('_pass_apply_credit'):,} their credit alone;"
         + (f" peak RSS during the pass {peak:,.0f} MB" if peak else "")
         + f" (process since it started {result['peak']:,.0f} MB)"
     )
@@ -2003,7 +2026,8 @@ def report_quiet(night, passes, customers):
             ratio = seconds / night["floor"]
             print(
                 f"  {verdict(ratio <= QUIET_TARGET_FLOOR)}  quiet night / floor over the"
-                f" {measured:,} customers it measured: {seconds:.2f} s / {night['floor']:.3f} s"
+                f" {measured + some:,} customers it measured: {seconds:.2f} s"
+                f" / {night['floor']:.3f} s"
                 f" = {ratio:.1f}x (at most {QUIET_TARGET_FLOOR:.0f}x)"
             )
         else:
