@@ -10,9 +10,15 @@ to the floor, one plain SQL ``GROUP BY partner`` over the same lines, for inform
 Then it times the warning rules, and a back-test's reading of the ledger: the measures and
 warning facts of up to 20,000 customers as of each of the last 12 month-ends.
 
-Pass 1 places every customer in its first stage (bulk); the next passes are nightly runs
-over the same data. Each pass gets a fresh cursor and has the pass's cursor parameter reset,
-as the cron would find it on a new day.
+Pass 1 places every customer in its first stage (bulk); the next passes are full runs over
+the same data (``crm_full_pass``). Each pass gets a fresh cursor and has the pass's cursor
+parameter reset, as the cron would find it on a new day.
+
+Then a quiet night: 2 % of the customers get a new invoice, the day moves on by one and the
+pass runs as the cron would, measuring only the customers that moved. Its time is held
+against the full pass's and against a plain GROUP BY over the customers it measured. A copy
+of the database taken before it runs a full pass of the same day, and every value the pass
+writes must come out the same in both.
 """
 
 import argparse
@@ -20,6 +26,7 @@ import collections
 import functools
 import gc
 import hashlib
+import json
 import logging
 import math
 import os
@@ -30,11 +37,17 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import timedelta
+import traceback
+from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
+# the quiet night runs on a frozen day: a clock freezegun leaves alone (it replaces the
+# functions of the time module, not a bound method of one)
+clock = time.perf_counter.__call__
+
 CURSOR_PARAM = "crm_customer_mgmt.metrics_cursor"
+MARK_PARAM = "crm_customer_mgmt.metrics_mark"
 # a full pass over 100,000 customers and 1,000,000 lines, on this 2-core machine
 TARGET_SECONDS = 30.0
 TARGET_MB = 1024.0
@@ -53,8 +66,24 @@ FLOOR_SQL = (
 )
 FLOOR_RUNS = 5
 
+# The quiet night: customers with a new invoice, dated the next day, that the pass then
+# measures alone (with those the calendar moves), against the full pass and the floor
+QUIET_SHARE = 50  # one customer in QUIET_SHARE: 2 %
+QUIET_LINES = 3  # product lines per new invoice
+QUIET_TARGET_SHARE = 0.10  # of the full pass's time
+QUIET_TARGET_FLOOR = 5.0  # times one GROUP BY over the lines of the customers it measured
+QUIET_FLOOR_SQL = (
+    "SELECT partner_id, SUM(balance) FROM account_move_line"
+    " WHERE partner_id = ANY(%s) GROUP BY partner_id"
+)
+EQUALITY_SHOWN = 20  # differences printed when the quiet night and the full pass disagree
+
 SQL_PROFILE = collections.defaultdict(lambda: [0, 0.0])  # statement start -> count, seconds
-STATS = collections.defaultdict(lambda: [0, 0.0, 0.0, 0])  # calls, seconds, sql seconds, queries
+# calls, seconds, sql seconds, queries, customers (see COUNTED)
+STATS = collections.defaultdict(lambda: [0, 0.0, 0.0, 0, 0])
+# the ids each _measure call of a pass measured: all their measures, and (a customer that
+# only a receivable growing older moves) some of them
+MEASURED = {"all": [], "some": []}
 PROBLEMS = collections.Counter()  # log records of WARNING and above, by logger
 
 
@@ -84,8 +113,13 @@ def say(message):
     print(f"==> {message}", file=sys.stderr, flush=True)
 
 
+PEAK_BEFORE_RESET = [0.0]  # ru_maxrss before reset_peak() last reset it
+
+
 def peak_rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KB on Linux
+    """The process's peak RSS since it started (ru_maxrss, KB on Linux, follows VmHWM)."""
+    current = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    return max(current, PEAK_BEFORE_RESET[0])
 
 
 def current_rss_mb():
@@ -106,15 +140,25 @@ def backend_peak_mb(pid):
 
 
 class CountProblems(logging.Filter):
-    """Counts warnings and errors; lets the first few of each logger through, then hushes."""
+    """Counts warnings and errors; lets the first few of each logger through, then hushes.
+    A long message (a bad query over 100,000 ids) is cut."""
 
     SHOWN = 3
+    LONGEST = 3000
 
     def filter(self, record):
         if record.levelno < logging.WARNING:
             return True
         key = f"{record.levelname} {record.name}"
         PROBLEMS[key] += 1
+        message = record.getMessage()
+        if len(message) > self.LONGEST:
+            cut = len(message) - self.LONGEST
+            record.msg = (
+                f"{message[: self.LONGEST // 2]} [... {cut:,} characters ...] "
+                + (message[-self.LONGEST // 2 :])
+            )
+            record.args = ()
         if PROBLEMS[key] == self.SHOWN + 1:
             record.msg, record.args, record.exc_info = (
                 "(further warnings and errors of this logger are counted, not shown)",
@@ -132,9 +176,12 @@ class BenchAbort(Exception):
 # Odoo -----------------------------------------------------------------------------------
 
 
+ADDON_DIR = pathlib.Path(__file__).resolve().parent.parent / "crm_customer_mgmt"
+
+
 def addon_state():
     """Which code of the addon is measured: commit, uncommitted files, digest of its files."""
-    addon = pathlib.Path(__file__).resolve().parent.parent / "crm_customer_mgmt"
+    addon = ADDON_DIR
     digest = hashlib.sha1()
     for path in sorted(addon.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
@@ -164,9 +211,9 @@ def start_odoo(args):
     from odoo.modules.registry import Registry
 
     threading.current_thread().dbname = args.database
-    started = time.perf_counter()
+    started = clock()
     registry = Registry(args.database)
-    say(f"registry loaded in {time.perf_counter() - started:.1f} s")
+    say(f"registry loaded in {clock() - started:.1f} s")
     args.addon_state = addon_state()
     problems = CountProblems()
     for handler in logging.getLogger().handlers:
@@ -205,9 +252,11 @@ def instrument(registry, model, method, label=None):
     label = label or f"{model}.{method}"
     thread = threading.current_thread()
 
+    counted = COUNTED.get(method)
+
     @functools.wraps(original)
     def timed(self, *args, **kwargs):
-        start, sql_start = time.perf_counter(), thread.query_time
+        start, sql_start = clock(), thread.query_time
         queries = thread.query_count
         failures = len(FAILURES)
         try:
@@ -218,11 +267,15 @@ def instrument(registry, model, method, label=None):
         else:
             if method == "_pass_batch_safely" and len(FAILURES) > failures:
                 raise BenchAbort(FAILURES[failures])
+            if method == "_measure":
+                MEASURED["some" if kwargs.get("sources") else "all"].extend(args[0])
+            if counted:
+                STATS[label][4] += len(counted(args, result))
             return result
         finally:
             stat = STATS[label]
             stat[0] += 1
-            stat[1] += time.perf_counter() - start
+            stat[1] += clock() - start
             stat[2] += thread.query_time - sql_start
             stat[3] += thread.query_count - queries
 
@@ -231,9 +284,13 @@ def instrument(registry, model, method, label=None):
 
 STEPS = [
     # (model, method, label); indentation in the label shows what runs inside what
-    ("crm.customer.metrics", "_pass_todo", "_pass_todo"),
-    ("crm.customer.metrics", "_measure", "_measure (SQL aggregate and upsert, all customers)"),
+    ("crm.customer.metrics", "_pass_plan", "_pass_plan (the customers to measure)"),
+    ("crm.customer.metrics", "_pass_changed_since", "  _pass_changed_since (written since)"),
+    ("crm.customer.metrics", "_pass_calendar_moved", "  _pass_calendar_moved (by the day)"),
+    ("crm.customer.metrics", "_pass_aging", "  _pass_aging (open receivables, older)"),
+    ("crm.customer.metrics", "_measure", "_measure (SQL aggregate and upsert, per kind)"),
     ("crm.customer.metrics", "_ranks", "_ranks (ABC and pyramid)"),
+    ("crm.customer.metrics", "_pass_with_rank_changes", "_pass_with_rank_changes"),
     ("crm.customer.metrics", "_pass_batch_safely", "_pass_batch_safely (per batch)"),
     ("crm.customer.metrics", "_pass_apply", "  _pass_apply"),
     ("crm.customer.metrics", "_measured", "    _measured (read the batch's rows)"),
@@ -256,9 +313,27 @@ STEPS = [
     ("res.partner", "_analysis_changes", "    _analysis_changes"),
     ("res.partner", "_tier_churn_rates", "      _tier_churn_rates (any caller)"),
     ("crm.customer.partial.churn", "_record_partial_churn", "    _record_partial_churn"),
+    (
+        "crm.customer.metrics",
+        "_pass_apply_credit",
+        "  _pass_apply_credit (credit alone; its steps count above)",
+    ),
     ("ir.cron", "_commit_progress", "_commit_progress (commit)"),
     ("res.partner", "_write_changed", "res.partner._write_changed (bulk UPDATE, any caller)"),
 ]
+STEP_LABELS = {method: lbl for _model, method, lbl in STEPS}
+# method -> what its call is about, whose length the step table's "customers" counts
+COUNTED = {
+    "_pass_plan": lambda args, result: result[0],
+    "_pass_changed_since": lambda args, result: result,
+    "_pass_calendar_moved": lambda args, result: result,
+    "_pass_aging": lambda args, result: result,
+    "_measure": lambda args, result: args[0],
+    "_pass_with_rank_changes": lambda args, result: result,
+    "_pass_batch_safely": lambda args, result: args[0],
+    "_pass_apply": lambda args, result: args[0],
+    "_pass_apply_credit": lambda args, result: args[0],
+}
 
 
 # Synthetic data -------------------------------------------------------------------------
@@ -488,7 +563,7 @@ def load(env, customers, lines, today, messages=0):
 
     # Customers: companies, customer_rank 1, ids p0+1 .. p0+N, owned by the reps but for
     # one in ten, whose activities go to the administrator.
-    started = time.perf_counter()
+    started = clock()
     params["p0"] = next_id(cr, "res_partner")
     cr.execute(
         clone_sql(
@@ -514,7 +589,7 @@ def load(env, customers, lines, today, messages=0):
     )
     sync_sequence(cr, "res_partner")
     cr.execute("UPDATE res_partner SET active = FALSE WHERE id = %(partner)s", params)
-    say(f"  {customers:,} customers in {time.perf_counter() - started:.1f} s")
+    say(f"  {customers:,} customers in {clock() - started:.1f} s")
 
     # The plan, in temporary tables. Invoice k belongs to customer c = k % A, its j-th of n
     # invoices, spread evenly over two years; one customer in ten stopped buying 200 to 700
@@ -522,7 +597,7 @@ def load(env, customers, lines, today, messages=0):
     # classes and tiers spread. Invoices are due after 30 days and paid late by a
     # customer-specific number of days; one customer in twenty leaves a third unpaid.
     # Refunds older than 60 days are applied (reconciled), newer ones still open.
-    started = time.perf_counter()
+    started = clock()
     cr.execute(
         """
         CREATE TEMP TABLE bench_move ON COMMIT DROP AS
@@ -571,12 +646,9 @@ def load(env, customers, lines, today, messages=0):
     )
     cr.execute("SELECT COUNT(*) FROM bench_pay")
     payments = cr.fetchone()[0]
-    say(
-        f"  plan of {moves:,} invoices, {payments:,} payments"
-        f" in {time.perf_counter() - started:.1f} s"
-    )
+    say(f"  plan of {moves:,} invoices, {payments:,} payments in {clock() - started:.1f} s")
 
-    started = time.perf_counter()
+    started = clock()
     indexes = drop_indexes(cr, BENCH_TABLES)
     for table in ("account_move", "account_move_line", "account_partial_reconcile"):
         params[table] = next_id(cr, table)
@@ -663,9 +735,9 @@ def load(env, customers, lines, today, messages=0):
              FROM bench_line l WHERE l.l %% 2 = 0""",
         params,
     )
-    say(f"  {moves:,} invoices, {lines:,} product lines in {time.perf_counter() - started:.1f} s")
+    say(f"  {moves:,} invoices, {lines:,} product lines in {clock() - started:.1f} s")
 
-    started = time.perf_counter()
+    started = clock()
     receivable = "CASE WHEN b.refund THEN -b.amount ELSE b.amount END"
     cr.execute(
         clone_sql(
@@ -791,11 +863,11 @@ def load(env, customers, lines, today, messages=0):
         sync_sequence(cr, table)
     say(
         f"  {moves:,} receivable lines, {payments:,} payments (2 lines and a reconciliation"
-        f" each) in {time.perf_counter() - started:.1f} s"
+        f" each) in {clock() - started:.1f} s"
     )
-    started = time.perf_counter()
+    started = clock()
     restore_indexes(cr, indexes)
-    say(f"  {len(indexes)} indexes rebuilt in {time.perf_counter() - started:.1f} s")
+    say(f"  {len(indexes)} indexes rebuilt in {clock() - started:.1f} s")
     # The ORM-made templates go, with foreign keys back on so that what refers to them goes too.
     cr.execute("SET LOCAL session_replication_role = DEFAULT")
     cr.execute("DELETE FROM account_partial_reconcile WHERE id = %(partial)s", params)
@@ -805,7 +877,7 @@ def load(env, customers, lines, today, messages=0):
 
     # Wallet estimates for one customer in five, covering today; the customer's total spend
     # is set from our sales over the period so shares land in every stage's band.
-    started = time.perf_counter()
+    started = clock()
     cr.execute(
         """
         INSERT INTO crm_customer_wallet (partner_id, company_id, date_from, date_to, total_spend,
@@ -829,11 +901,11 @@ def load(env, customers, lines, today, messages=0):
         params,
     )
     wallets = cr.rowcount
-    say(f"  {wallets:,} wallet estimates in {time.perf_counter() - started:.1f} s")
+    say(f"  {wallets:,} wallet estimates in {clock() - started:.1f} s")
 
     # Contacts over the last year, spread over the customers: nine in ten done activities
     # of the types counted as T, E and M in their chatters, one in ten an email received.
-    started = time.perf_counter()
+    started = clock()
     cr.execute(
         "SELECT ARRAY_AGG(id ORDER BY id) FROM mail_activity_type"
         " WHERE crm_contact_kind IS NOT NULL"
@@ -857,7 +929,7 @@ def load(env, customers, lines, today, messages=0):
         params,
     )
     contacts = cr.rowcount
-    say(f"  {contacts:,} contact messages in {time.perf_counter() - started:.1f} s")
+    say(f"  {contacts:,} contact messages in {clock() - started:.1f} s")
     cr.execute("SELECT COUNT(*) FROM account_move_line")
     all_lines = cr.fetchone()[0]
     return {
@@ -870,7 +942,188 @@ def load(env, customers, lines, today, messages=0):
         "all_lines": all_lines,
         "fk_checks": fk_checks,
         "reps": len(reps),
+        "p0": params["p0"],
     }
+
+
+def age_writes(cr, since, until, keep):
+    """Date a day back what was written from ``since`` (the mark of the last full pass) until
+    that pass started: the load and the first placement, done minutes before it here, a night
+    before it in use; the next pass would take them for changes. Not the tables of ``keep``
+    (the pass's settings: their last write is part of its fingerprint)."""
+    cr.execute(
+        """SELECT c.table_name FROM information_schema.columns c
+             JOIN information_schema.tables t
+               ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+            WHERE c.table_schema = current_schema() AND c.column_name = 'write_date'
+              AND t.table_type = 'BASE TABLE' AND NOT c.table_name = ANY(%s)
+         ORDER BY c.table_name""",
+        [list(keep)],
+    )
+    rows = 0
+    for (table,) in cr.fetchall():
+        cr.execute(
+            f"UPDATE \"{table}\" SET write_date = write_date - interval '1 day'"
+            " WHERE write_date >= %s AND write_date < %s",
+            [since, until],
+        )
+        rows += cr.rowcount
+    return rows
+
+
+def add_quiet_documents(cr, loaded, customers, day):
+    """A posted invoice of QUIET_LINES product lines dated ``day``, still open, for one bench
+    customer in QUIET_SHARE, cloned from a bench invoice with raw SQL as load() does, written
+    now; returns the number of invoices."""
+    params = {"p0": loaded["p0"], "N": customers, "day": day, "share": QUIET_SHARE}
+    cr.execute(
+        """SELECT am.id,
+                  MIN(aml.id) FILTER (WHERE aml.display_type = 'product'),
+                  MIN(aml.id) FILTER (WHERE aml.display_type = 'payment_term')
+             FROM account_move am JOIN account_move_line aml ON aml.move_id = am.id
+            WHERE am.move_type = 'out_invoice' AND am.name LIKE 'INV/BENCH/%%'
+         GROUP BY am.id ORDER BY am.id LIMIT 1"""
+    )
+    params["invoice"], params["product_line"], params["receivable_line"] = cr.fetchone()
+    cr.execute(
+        """SELECT pp.id, pt.name->>'en_US' FROM product_product pp
+             JOIN product_template pt ON pt.id = pp.product_tmpl_id
+            WHERE pt.name->>'en_US' LIKE 'Bench product %%' ORDER BY pp.id"""
+    )
+    params["products"], params["names"] = (
+        list(column) for column in zip(*cr.fetchall(), strict=True)
+    )
+    params["P"] = len(params["products"])
+    params["L"] = QUIET_LINES
+    cr.execute(
+        """
+        CREATE TEMP TABLE quiet_move ON COMMIT DROP AS
+        SELECT (row_number() OVER (ORDER BY p.id))::int - 1 AS k, p.id AS partner_id, p.name
+          FROM res_partner p
+         WHERE p.id BETWEEN %(p0)s + 1 AND %(p0)s + %(N)s
+           AND (p.id - %(p0)s - 1) %% %(share)s = 7;
+        CREATE TEMP TABLE quiet_line ON COMMIT DROP AS
+        SELECT m.k * %(L)s + j AS l, m.k, 1 + (m.k + j) %% 5 AS qty,
+               1 + (m.k * 7 + j * 3) %% %(P)s AS product,
+               (40 + 15 * j + m.k %% 20)::numeric AS price_unit
+          FROM quiet_move m, generate_series(0, %(L)s - 1) j;
+        ALTER TABLE quiet_move ADD COLUMN amount numeric;
+        UPDATE quiet_move m SET amount = s.amount
+          FROM (SELECT k, SUM(qty * price_unit) AS amount FROM quiet_line GROUP BY k) s
+         WHERE s.k = m.k;
+        """,
+        params,
+    )
+    for table in ("account_move", "account_move_line"):
+        params[table] = next_id(cr, table)
+    cr.execute("SELECT COUNT(*) FROM quiet_move")
+    moves = cr.fetchone()[0]
+    params["r0"] = params["account_move_line"] + moves * QUIET_LINES
+    name = "'INV/QUIET/' || lpad(m.k::text, 7, '0')"
+    cr.execute(
+        clone_sql(
+            cr,
+            "account_move",
+            {
+                "id": "%(account_move)s + m.k",
+                "name": name,
+                "sequence_prefix": "'INV/QUIET/'",
+                "sequence_number": "m.k + 1",
+                "partner_id": "m.partner_id",
+                "commercial_partner_id": "m.partner_id",
+                "partner_shipping_id": "m.partner_id",
+                "invoice_partner_display_name": "m.name",
+                "date": "%(day)s",
+                "invoice_date": "%(day)s",
+                "invoice_date_due": "%(day)s::date + 30",
+                "payment_reference": name,
+                "payment_state": "'not_paid'",
+                "amount_untaxed": "m.amount",
+                "amount_tax": "0",
+                "amount_total": "m.amount",
+                "amount_residual": "m.amount",
+                "amount_untaxed_signed": "m.amount",
+                "amount_untaxed_in_currency_signed": "m.amount",
+                "amount_tax_signed": "0",
+                "amount_total_signed": "m.amount",
+                "amount_total_in_currency_signed": "m.amount",
+                "amount_residual_signed": "m.amount",
+                "access_token": "NULL",
+                "inalterable_hash": "NULL",
+                "secure_sequence_number": "NULL",
+                "message_main_attachment_id": "NULL",
+                "create_date": "now()",
+                "write_date": "now()",
+            },
+            "FROM quiet_move m CROSS JOIN account_move t WHERE t.id = %(invoice)s",
+        ),
+        params,
+    )
+    balance = "-l.price_unit * l.qty"
+    cr.execute(
+        clone_sql(
+            cr,
+            "account_move_line",
+            {
+                "id": "%(account_move_line)s + l.l",
+                "move_id": "%(account_move)s + l.k",
+                "move_name": name,
+                "partner_id": "m.partner_id",
+                "product_id": "(%(products)s::int[])[l.product]",
+                "name": "(%(names)s::text[])[l.product]",
+                "date": "%(day)s",
+                "invoice_date": "%(day)s",
+                "quantity": "l.qty",
+                "price_unit": "l.price_unit",
+                "price_subtotal": "l.price_unit * l.qty",
+                "price_total": "l.price_unit * l.qty",
+                "balance": balance,
+                "amount_currency": balance,
+                "debit": "0",
+                "credit": f"-({balance})",
+                "create_date": "now()",
+                "write_date": "now()",
+            },
+            """FROM quiet_line l JOIN quiet_move m ON m.k = l.k
+               CROSS JOIN account_move_line t WHERE t.id = %(product_line)s""",
+        ),
+        params,
+    )
+    cr.execute(
+        clone_sql(
+            cr,
+            "account_move_line",
+            {
+                "id": "%(r0)s + m.k",
+                "move_id": "%(account_move)s + m.k",
+                "move_name": name,
+                "name": name,
+                "partner_id": "m.partner_id",
+                "date": "%(day)s",
+                "invoice_date": "%(day)s",
+                "date_maturity": "%(day)s::date + 30",
+                "balance": "m.amount",
+                "amount_currency": "m.amount",
+                "debit": "m.amount",
+                "credit": "0",
+                "price_unit": "-m.amount",
+                "price_subtotal": "-m.amount",
+                "price_total": "-m.amount",
+                "amount_residual": "m.amount",
+                "amount_residual_currency": "m.amount",
+                "reconciled": "FALSE",
+                "matching_number": "NULL",
+                "full_reconcile_id": "NULL",
+                "create_date": "now()",
+                "write_date": "now()",
+            },
+            "FROM quiet_move m CROSS JOIN account_move_line t WHERE t.id = %(receivable_line)s",
+        ),
+        params,
+    )
+    for table in ("account_move", "account_move_line"):
+        sync_sequence(cr, table)
+    return moves
 
 
 # The measurements -----------------------------------------------------------------------
@@ -897,10 +1150,10 @@ def floor_seconds(cr, journal_id):
     single run is noisy (0.74 s and 1.06 s on two loads of the same size)."""
     timings = []
     for _run in range(FLOOR_RUNS + 1):
-        started = time.perf_counter()
+        started = clock()
         cr.execute(FLOOR_SQL, [journal_id])
         cr.fetchall()
-        timings.append(time.perf_counter() - started)
+        timings.append(clock() - started)
     return statistics.median(timings[1:]), cr.rowcount
 
 
@@ -957,6 +1210,10 @@ def cursor_key(cr):
     return f"{CURSOR_PARAM}.{main_company(cr)}"
 
 
+def mark_key(cr):
+    return f"{MARK_PARAM}.{main_company(cr)}"
+
+
 def profile_query(_cr, query, _params, _start, delay):
     text = " ".join((query.decode() if isinstance(query, bytes) else str(query)).split())[:110]
     stat = SQL_PROFILE[text]
@@ -964,31 +1221,58 @@ def profile_query(_cr, query, _params, _start, delay):
     stat[1] += delay
 
 
-def run_pass(registry, number, profile=False):
+def reset_peak():
+    """Reset the process's peak RSS (VmHWM) to its current RSS; False where Linux can't."""
+    PEAK_BEFORE_RESET[0] = peak_rss_mb()
+    try:
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_since_reset_mb():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return None
+
+
+def run_pass(registry, number, profile=False, full=True):
+    """One run of the cron's pass, explicitly full (``crm_full_pass``) unless ``full`` is
+    False: then it is the pass the cron would run, as its mark says."""
     thread = threading.current_thread()
     STATS.clear()
     PROBLEMS.clear()
     SQL_PROFILE.clear()
+    for ids in MEASURED.values():
+        ids.clear()
     thread.query_hooks = [profile_query] if profile else []
     with registry.cursor() as cr:
         env = new_env(cr)
         env["ir.config_parameter"].set_param(cursor_key(cr), "")
         before = counts(cr)
-        cr.execute("SELECT pg_backend_pid()")
-        backend = cr.fetchone()[0]
+        cr.execute("SELECT pg_backend_pid(), clock_timestamp() AT TIME ZONE 'UTC'")
+        backend, pg_started = cr.fetchone()
         cr.commit()
         gc.collect()
         rss_before = current_rss_mb()
+        peak_reset = reset_peak()
         thread.query_count, thread.query_time = 0, 0.0
         FAILURES.clear()
-        started = time.perf_counter()
+        metrics = env["crm.customer.metrics"]
+        if full:
+            metrics = metrics.with_context(crm_full_pass=True)
+        started = clock()
         try:
-            env["crm.customer.metrics"]._cron_refresh()
+            metrics._cron_refresh()
             aborted = None
         except BenchAbort as exc:
             aborted = str(exc)
             cr.rollback()
-        seconds = time.perf_counter() - started
+        seconds = clock() - started
         sql_seconds, queries = thread.query_time, thread.query_count
         cr.commit()
         result = {
@@ -999,7 +1283,11 @@ def run_pass(registry, number, profile=False):
             "rss_before": rss_before,
             "rss_after": current_rss_mb(),
             "peak": peak_rss_mb(),
+            "peak_pass": peak_since_reset_mb() if peak_reset else None,
             "backend_peak": backend_peak_mb(backend),
+            "pg_started": pg_started,
+            "measured": len(MEASURED["all"]),
+            "measured_some": len(MEASURED["some"]),
             "steps": {label: list(stat) for label, stat in STATS.items()},
             "problems": dict(PROBLEMS),
             "aborted": aborted,
@@ -1019,6 +1307,8 @@ def run_pass(registry, number, profile=False):
         result["spread"] = stage_spread(cr)
         cr.execute("SELECT value FROM ir_config_parameter WHERE key = %s", [cursor_key(cr)])
         result["cursor"] = (cr.fetchone() or [None])[0]
+        cr.execute("SELECT value FROM ir_config_parameter WHERE key = %s", [mark_key(cr)])
+        result["mark"] = json.loads((cr.fetchone() or ["null"])[0])
     return result
 
 
@@ -1040,9 +1330,9 @@ def run_rules(registry):
         Rule.create([values for values in extra if values["metric"] != "card_completeness"])
         rules = Rule.search([("active", "=", True)])
         cr.commit()
-        started = time.perf_counter()
+        started = clock()
         Rule._cron_evaluate()
-        seconds = time.perf_counter() - started
+        seconds = clock() - started
         cr.execute(
             "SELECT COUNT(*) FILTER (WHERE state = 'open'), COUNT(DISTINCT rule_id)"
             " FROM crm_customer_warning"
@@ -1080,10 +1370,10 @@ def run_refresh(registry):
         for pid in ids[::step][:REFRESH_SAMPLES]:
             partner = env["res.partner"].browse(pid)
             env.invalidate_all()
-            started = time.perf_counter()
+            started = clock()
             partner.action_refresh_relationship()
             env.flush_all()
-            timings.append((time.perf_counter() - started) * 1000)
+            timings.append((clock() - started) * 1000)
             cr.rollback()
     median, worst = statistics.median(timings), max(timings)
     print()
@@ -1140,13 +1430,13 @@ def run_backtest(registry):
         cr.commit()
         thread.query_count, thread.query_time = 0, 0.0
         overdue = []
-        started = time.perf_counter()
+        started = clock()
         for day, facts in env["crm.customer.warning.rule"]._warning_facts_as_of_days(
             customers, BACKTEST_PERIOD_DAYS, days
         ):
             overdue.append(sum(1 for fact in facts.values() if fact["overdue_days"] >= 30))
-            say(f"back-test: {day} done at {time.perf_counter() - started:.1f} s")
-        seconds = time.perf_counter() - started
+            say(f"back-test: {day} done at {clock() - started:.1f} s")
+        seconds = clock() - started
         cr.rollback()
     print()
     print(
@@ -1156,13 +1446,400 @@ def run_backtest(registry):
     )
     print(f"  customers 30+ days overdue at each month-end: {', '.join(map(str, overdue))}")
     for _model, _method, lbl in BACKTEST_STEPS:
-        calls, step_seconds, sql, queries = STATS.get(lbl, [0, 0.0, 0.0, 0])
+        calls, step_seconds, sql, queries, _count = STATS.get(lbl, [0, 0.0, 0.0, 0, 0])
         print(f"  {lbl:<48}{calls:>7,} calls{step_seconds:>9.2f} s{sql:>8.2f} s SQL{queries:>8,}")
     scaled = "" if len(customers) >= BACKTEST_CUSTOMERS else f" (for {BACKTEST_CUSTOMERS:,})"
     print(
         f"  {verdict(seconds <= BACKTEST_TARGET_SECONDS)}  at most {BACKTEST_TARGET_SECONDS} s"
         + scaled
     )
+
+
+# The quiet night ---------------------------------------------------------------------------
+
+
+def postgres_execute(*statements):
+    """Statements run outside a transaction, connected to the postgres database."""
+    import psycopg2
+
+    from odoo.sql_db import connection_info_for
+
+    _name, info = connection_info_for("postgres")
+    connection = psycopg2.connect(**info)
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cr:
+            for statement in statements:
+                cr.execute(statement)
+    finally:
+        connection.close()
+
+
+def ident(name):
+    return '"{}"'.format(name.replace('"', '""'))
+
+
+def copy_database(source, target):
+    """``target`` as a copy of ``source``, whose connections (the registry's) close first:
+    PostgreSQL copies a database nobody is connected to."""
+    from odoo import sql_db
+
+    sql_db.close_db(source)
+    postgres_execute(
+        f"DROP DATABASE IF EXISTS {ident(target)} WITH (FORCE)",
+        # a file copy: far faster than the default's, through the WAL, for a large database
+        f"CREATE DATABASE {ident(target)} TEMPLATE {ident(source)} STRATEGY FILE_COPY",
+    )
+
+
+def drop_database(name):
+    import shutil
+
+    from odoo import sql_db
+    from odoo.modules.registry import Registry
+    from odoo.tools import config
+
+    Registry.delete(name)
+    sql_db.close_db(name)
+    postgres_execute(f"DROP DATABASE IF EXISTS {ident(name)} WITH (FORCE)")
+    shutil.rmtree(config.filestore(name), ignore_errors=True)
+
+
+def quiet_floor_seconds(registry, ids):
+    """The median of FLOOR_RUNS warm runs of QUIET_FLOOR_SQL over ``ids``."""
+    timings = []
+    with registry.cursor() as cr:
+        for _run in range(FLOOR_RUNS + 1):
+            started = clock()
+            cr.execute(QUIET_FLOOR_SQL, [ids])
+            cr.fetchall()
+            timings.append(clock() - started)
+        cr.rollback()
+    return statistics.median(timings[1:])
+
+
+def run_quiet_night(args, registry, loaded, today, passes):
+    """New invoices for 2 % of the customers, then the next day's pass as the cron runs it
+    (incremental), its floor, and a full pass of the same day in a copy to compare with."""
+    from freezegun import freeze_time
+
+    last = passes[-1]
+    if not last["mark"] or last["aborted"]:
+        return {"skipped": "the last full pass kept no mark"}
+    day = today + timedelta(days=1)
+    night = {"day": day}
+    started = clock()
+    with registry.cursor() as cr:
+        env = new_env(cr)
+        metrics = env["crm.customer.metrics"]
+        keep = {env[name]._table for name in metrics._pass_config_models()}
+        night["aged"] = age_writes(cr, last["mark"]["since"], last["pg_started"], keep)
+        night["invoices"] = add_quiet_documents(cr, loaded, args.customers, day)
+        cr.commit()
+    say(
+        f"quiet night: {night['aged']:,} rows written before the last full pass dated a day"
+        f" back, {night['invoices']:,} new invoices dated {day}"
+        f" in {clock() - started:.1f} s"
+    )
+    copy = f"{args.database}_full"
+    try:
+        started = clock()
+        copy_database(args.database, copy)
+        night["copy_seconds"] = clock() - started
+        say(f"quiet night: copied the database to {copy} in {night['copy_seconds']:.1f} s")
+        # noon: the same day in any time zone the users' context may carry
+        with freeze_time(datetime(day.year, day.month, day.day, 12)):
+            say(f"quiet night: crm.customer.metrics._cron_refresh() on {day}")
+            try:
+                night["pass"] = run_pass(registry, "quiet", args.profile, full=False)
+            except Exception as exc:  # noqa: BLE001 - reported, and the rest of the bench runs
+                night["error"] = "".join(traceback.format_exception_only(exc)).strip()
+                frames = traceback.extract_tb(exc.__traceback__)
+                addon = [f for f in frames if f.filename.startswith(f"{ADDON_DIR}{os.sep}")]
+                night["error_where"] = (addon or frames)[-1]
+                say(f"quiet night: FAILED: {night['error'][:2000]}")
+                return night
+            ids = sorted({*MEASURED["all"], *MEASURED["some"]})
+            say(
+                f"quiet night: {night['pass']['seconds']:.1f} s, {len(ids):,} customers"
+                f" measured, peak RSS {night['pass']['peak_pass'] or 0:,.0f} MB"
+            )
+            night["floor"] = quiet_floor_seconds(registry, ids) if ids else None
+            night["equality"] = run_equality(args, registry, copy, night)
+    finally:
+        drop_database(copy)
+    return night
+
+
+def source_breakdown(registry, day):
+    """Customers per source of the incremental pass's plan as the quiet night found them:
+    read in the copy, taken before it, from the mark of the last full pass."""
+    from odoo.tools import SQL
+
+    with registry.cursor() as cr:
+        env = new_env(cr)
+        metrics = env["crm.customer.metrics"]
+        cr.execute("SELECT value FROM ir_config_parameter WHERE key = %s", [mark_key(cr)])
+        mark = json.loads(cr.fetchone()[0])
+        customers = env["res.partner"].search(metrics._customer_domain()).ids
+        plan = {
+            "written since the last pass": metrics._pass_change_sources(mark["since"]),
+            "moved by the day": metrics._pass_calendar_sources(
+                customers, date.fromisoformat(mark["day"]), day
+            ),
+        }
+        breakdown = {}
+        for kind, sources in plan.items():
+            breakdown[kind] = {}
+            for name, source in sources.items():
+                started = clock()
+                count = env.execute_query(
+                    SQL(
+                        "SELECT COUNT(DISTINCT partner_id) FROM (%s) s WHERE partner_id = ANY(%s)",
+                        source,
+                        customers,
+                    )
+                )[0][0]
+                breakdown[kind][name] = (count, clock() - started)
+        started = clock()
+        aging = metrics._pass_aging(customers, date.fromisoformat(mark["day"]), day)
+        breakdown["only their receivable growing older (unless measured for the above)"] = {
+            "receivable": (len(aging), clock() - started)
+        }
+        cr.rollback()
+    return breakdown
+
+
+def run_equality(args, registry, copy, night):
+    """A full pass in the copy, taken before the quiet night, on the same (frozen) day; then
+    what both passes wrote, compared."""
+    from odoo.modules.registry import Registry
+
+    thread = threading.current_thread()
+    equality = {}
+    started = clock()
+    thread.dbname = copy
+    try:
+        copy_registry = Registry(copy)
+        equality["registry_seconds"] = clock() - started
+        started = clock()
+        night["sources"] = source_breakdown(copy_registry, night["day"])
+        say(f"equality: plan's sources counted in {clock() - started:.1f} s")
+        say(f"equality: full pass on {copy}")
+        equality["pass"] = run_pass(copy_registry, "full on the copy", full=True)
+    finally:
+        thread.dbname = args.database
+    say(f"equality: full pass in {equality['pass']['seconds']:.1f} s; comparing")
+    started = clock()
+    with registry.cursor() as cr:
+        company = main_company(cr)
+    equality.update(compare_databases(registry, args.database, copy, company))
+    equality["compare_seconds"] = clock() - started
+    return equality
+
+
+# Comparing what the incremental and the full pass wrote
+
+
+EQUALITY_SKIPPED = {"id", "create_uid", "create_date", "write_uid", "write_date"}
+
+
+def table_columns(cr, table, skipped=()):
+    cr.execute(
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND table_name = %s ORDER BY ordinal_position",
+        [table],
+    )
+    return [name for (name,) in cr.fetchall() if name not in EQUALITY_SKIPPED | set(skipped)]
+
+
+def equality_queries(registry, company):
+    """(table, key columns, value columns, query): each ordered by its keys, a key's rows
+    compared as a multiset (the histories keep no order of their own but their ids)."""
+    from odoo.addons.crm_customer_mgmt.models.res_partner_security import PASS_OWNED_FIELDS
+
+    def listed(names, alias=None):
+        return ", ".join(f'{alias}."{name}"' if alias else f'"{name}"' for name in names)
+
+    queries = []
+    with registry.cursor() as cr:
+        columns = table_columns(cr, "crm_customer_metrics", ["partner_id", "company_id"])
+        queries.append(
+            (
+                "crm_customer_metrics",
+                ["partner_id", "company_id"],
+                columns,
+                f"SELECT partner_id, company_id, {listed(columns)} FROM crm_customer_metrics"
+                " ORDER BY partner_id, company_id",
+            )
+        )
+        Partner = registry["res.partner"]
+        fields = sorted(
+            name
+            for name in PASS_OWNED_FIELDS
+            if Partner._fields[name].store and Partner._fields[name].column_type
+        )
+        values = [
+            f"p.\"{name}\" -> '{company}'"
+            if Partner._fields[name].company_dependent
+            else f'p."{name}"'
+            for name in fields
+        ]
+        queries.append(
+            (
+                "res_partner",
+                ["id"],
+                fields,
+                f"SELECT p.id, {', '.join(values)} FROM res_partner p ORDER BY p.id",
+            )
+        )
+        for table in ("crm_customer_stage_history", "crm_credit_grade_history"):
+            columns = table_columns(cr, table, ["partner_id"])
+            queries.append(
+                (
+                    table,
+                    ["partner_id"],
+                    columns,
+                    f"SELECT partner_id, {listed(columns)} FROM {table} ORDER BY partner_id",
+                )
+            )
+        columns = table_columns(cr, "crm_customer_partial_churn", ["partner_id"])
+        queries.append(
+            (
+                "crm_customer_partial_churn",
+                ["partner_id"],
+                [*columns, "category_ids"],
+                f"SELECT pc.partner_id, {listed(columns, 'pc')},"
+                " ARRAY(SELECT r.category_id FROM crm_customer_partial_churn_category_rel r"
+                "        WHERE r.partial_churn_id = pc.id ORDER BY 1)"
+                " FROM crm_customer_partial_churn pc ORDER BY pc.partner_id",
+            )
+        )
+        cr.rollback()
+    return queries
+
+
+def read_groups(connection, query, keys):
+    """(key, rows) of ``query``'s rows by their first ``keys`` columns, read in chunks."""
+    with connection.cursor(name="bench_equality") as cr:  # server side: streamed
+        cr.itersize = 5000
+        cr.execute(query)
+        key, rows = None, []
+        for row in cr:
+            if tuple(row[:keys]) != key:
+                if rows:
+                    yield key, rows
+                key, rows = tuple(row[:keys]), []
+            rows.append(row[keys:])
+        if rows:
+            yield key, rows
+
+
+def merged(left, right):
+    """(key, left rows, right rows) of two key-ordered group streams."""
+    a, b = next(left, None), next(right, None)
+    while a is not None or b is not None:
+        if b is None or (a is not None and a[0] < b[0]):
+            yield a[0], a[1], []
+            a = next(left, None)
+        elif a is None or b[0] < a[0]:
+            yield b[0], [], b[1]
+            b = next(right, None)
+        else:
+            yield a[0], a[1], b[1]
+            a, b = next(left, None), next(right, None)
+
+
+def same(a, b):
+    """Equal, floats to 1e-9 relative (sums in another order), JSON values within."""
+    number = (int, float)
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a == b
+    if isinstance(a, number) and isinstance(b, number):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[key], b[key]) for key in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def hashable(value):
+    """A row value as a multiset key: floats rounded below ``same()``'s tolerance."""
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, default=str)
+    return value
+
+
+def compare_databases(registry, incremental_db, full_db, company):
+    """Every row of the tables the pass writes, the incremental pass's database against the
+    full pass's: the differences (up to EQUALITY_SHOWN of them), their count per column."""
+    import psycopg2
+
+    from odoo.sql_db import connection_info_for
+
+    def connect(database):
+        connection = psycopg2.connect(**connection_info_for(database)[1])
+        connection.set_session(readonly=True)
+        return connection
+
+    differences, by_column, rows_compared, columns_compared = [], {}, {}, 0
+    customers = 0
+
+    def differ(table, key, column, incremental, full):
+        stat = by_column.setdefault((table, column), [0, []])
+        stat[0] += 1
+        if len(stat[1]) < 5:
+            stat[1].append(key[0])
+        if len(differences) < EQUALITY_SHOWN:
+            differences.append((table, key[0], column, incremental, full))
+
+    connections = [connect(incremental_db), connect(full_db)]
+    try:
+        for table, keys, columns, query in equality_queries(registry, company):
+            columns_compared += len(columns)
+            count = 0
+            groups = [read_groups(connection, query, len(keys)) for connection in connections]
+            for key, left, right in merged(*groups):
+                count += 1
+                if len(left) == 1 and len(right) == 1:
+                    for column, a, b in zip(columns, left[0], right[0], strict=True):
+                        if not same(a, b):
+                            differ(table, key, column, a, b)
+                    continue
+                extra_left = collections.Counter(tuple(map(hashable, row)) for row in left)
+                extra_right = collections.Counter(tuple(map(hashable, row)) for row in right)
+                extra_left, extra_right = extra_left - extra_right, extra_right - extra_left
+                if not extra_left and not extra_right:
+                    continue
+                if sum(extra_left.values()) == 1 and sum(extra_right.values()) == 1:
+                    (row_left,), (row_right,) = extra_left, extra_right
+                    for column, a, b in zip(columns, row_left, row_right, strict=True):
+                        if a != b:
+                            differ(table, key, column, a, b)
+                    continue
+                differ(
+                    table,
+                    key,
+                    "(rows)",
+                    f"{sum(extra_left.values())} row(s) only here: {list(extra_left)[:2]}",
+                    f"{sum(extra_right.values())} row(s) only here: {list(extra_right)[:2]}",
+                )
+            rows_compared[table] = count
+            if table == "crm_customer_metrics":
+                customers = count
+    finally:
+        for connection in connections:
+            connection.close()
+    return {
+        "differences": differences,
+        "by_column": by_column,
+        "keys": rows_compared,
+        "columns": columns_compared,
+        "customers": customers,
+    }
 
 
 # Report ---------------------------------------------------------------------------------
@@ -1243,29 +1920,7 @@ def report(args, loaded, floor, passes):
             print(f"  WARNINGS/ERRORS logged during the pass: {result['problems']}")
         if result["aborted"]:
             print(f"  ABORTED: a batch failed, the pass is not measured: {result['aborted']}")
-    print()
-    print("where the time goes (inclusive: an indented step is part of the step above it):")
-    width = max(len(lbl) for _m, _f, lbl in STEPS) + 2
-    print(f"  {'step':<{width}}" + "".join(f"{'pass ' + str(r['number']):>36}" for r in passes))
-    print(
-        f"  {'':<{width}}"
-        + "".join(f"{'calls':>9}{'seconds':>9}{'SQL s':>8}{'queries':>10}" for _r in passes)
-    )
-    for _model, _method, lbl in STEPS:
-        cells = []
-        for result in passes:
-            calls, seconds, sql, queries = result["steps"].get(lbl, [0, 0.0, 0.0, 0])
-            cells.append(f"{calls:>9,}{seconds:>9.2f}{sql:>8.2f}{queries:>10,}")
-        if any(result["steps"].get(lbl) for result in passes):
-            print(f"  {lbl:<{width}}" + "".join(cells))
-    if any(result["sql_top"] for result in passes):
-        for result in passes:
-            print()
-            print(
-                f"slowest SQL statements of pass {result['number']} (total seconds, count, start):"
-            )
-            for text, (count, seconds) in result["sql_top"]:
-                print(f"  {seconds:>8.2f} {count:>8,}  {text}")
+    print_steps(passes)
     print()
     print(
         f"targets on this machine ({os.cpu_count()} CPUs): at most {TARGET_SECONDS:.0f} s"
@@ -1291,8 +1946,175 @@ def report(args, loaded, floor, passes):
         )
 
 
+def report_quiet(night, passes, customers):
+    print()
+    if "skipped" in night:
+        print(f"quiet night: not run: {night['skipped']}")
+        return
+    if "error" in night:
+        where = night["error_where"]
+        print(
+            f"quiet night of {night['day']}: INVALID, the pass failed"
+            f" ({os.path.relpath(where.filename, ADDON_DIR.parent)}:{where.lineno},"
+            f" {where.name}):\n"
+            f"  {night['error'][:2000]}"
+        )
+        print("equality: not run (the quiet night failed)")
+        return
+    result, full = night["pass"], passes[-1]
+    seconds, measured = result["seconds"], result["measured"]
+    print(
+        f"quiet night of {night['day']}: {night['invoices']:,} customers (one in {QUIET_SHARE})"
+        f" got a posted invoice of {QUIET_LINES} product lines and its receivable line dated"
+        f" {night['day']}, written just before; then the day moved on by one and the pass ran"
+        f" as the cron runs it. ({night['aged']:,} rows written in the minutes before the last"
+        " full pass, by the load and the first placement, were dated a day back, as a night"
+        " would have left them.)"
+    )
+    some = result["measured_some"]
+
+    def customers_of(method):
+        return result["steps"].get(STEP_LABELS[method], [0] * 5)[4]
+
+    peak = result["peak_pass"]
+    print(
+        f"  {seconds:.2f} s, SQL {result['sql_seconds']:.1f} s, {result['queries']:,} queries;"
+        f" measured {measured:,} customers in full and {some:,} for their receivable alone"
+        f" ({(measured + some) / max(customers, 1):.1%} of the {customers:,} bench customers);"
+        f" written: {customers_of('_pass_apply'):,} in full (with those whose rank moved),"
+        f" {customers_of('_pass_apply_credit'):,} their credit alone;"
+        + (f" peak RSS during the pass {peak:,.0f} MB" if peak else "")
+        + f" (process since it started {result['peak']:,.0f} MB)"
+    )
+    if night.get("sources"):
+        print(
+            "  why they were measured: customers per source of the plan, a customer may count in"
+            " several (and the seconds of each source alone, read again in the copy):"
+        )
+        for kind, counts in night["sources"].items():
+            print(
+                f"    {kind}: "
+                + ", ".join(f"{name} {n:,} ({t:.1f} s)" for name, (n, t) in counts.items())
+            )
+    changes = ", ".join(f"{k} {v:,}" for k, v in result["changes"].items()) or "none"
+    print(
+        f"  stage changes: {changes}; messages posted {result['messages']:,}, activities"
+        f" {result['activities']:,}; mark after: {json.dumps(result['mark'])}"
+    )
+    if result["problems"]:
+        print(f"  WARNINGS/ERRORS logged during the pass: {result['problems']}")
+    if night["floor"] is not None:
+        print(
+            f"  floor: {QUIET_FLOOR_SQL % '<the measured ids>'}\n"
+            f"         median of {FLOOR_RUNS} warm runs {night['floor']:.3f} s"
+        )
+    print_steps([result], customers=True)
+    print()
+    errors = any(key.startswith(("ERROR", "CRITICAL")) for key in result["problems"])
+    reason = (result["mark"] or {}).get("full", "no mark")
+    if result["aborted"] or errors or reason:
+        why = f"it ran as a full pass ({reason})" if reason else "it failed or logged errors"
+        print(f"  INVALID  quiet night: {why}")
+    else:
+        share = seconds / full["seconds"]
+        print(
+            f"  {verdict(share <= QUIET_TARGET_SHARE)}  quiet night / full pass:"
+            f" {seconds:.2f} s / {full['seconds']:.2f} s = {share:.1%}"
+            f" (at most {QUIET_TARGET_SHARE:.0%})"
+        )
+        if night["floor"]:
+            ratio = seconds / night["floor"]
+            print(
+                f"  {verdict(ratio <= QUIET_TARGET_FLOOR)}  quiet night / floor over the"
+                f" {measured + some:,} customers it measured: {seconds:.2f} s"
+                f" / {night['floor']:.3f} s"
+                f" = {ratio:.1f}x (at most {QUIET_TARGET_FLOOR:.0f}x)"
+            )
+        else:
+            print("  n/a   quiet night / floor: it measured no customer")
+    report_equality(night)
+
+
+def report_equality(night):
+    equality = night.get("equality")
+    print()
+    if not equality:
+        print("equality: not run")
+        return
+    full = equality["pass"]
+    print(
+        "equality: a copy of the database taken before the quiet night"
+        f" ({night['copy_seconds']:.1f} s) ran a full pass of the same day"
+        f" ({full['seconds']:.1f} s, registry {equality['registry_seconds']:.1f} s; stage changes"
+        f" {', '.join(f'{k} {v:,}' for k, v in full['changes'].items()) or 'none'}, messages"
+        f" {full['messages']:,}, activities {full['activities']:,}); compared in"
+        f" {equality['compare_seconds']:.1f} s: "
+        + ", ".join(f"{table} {n:,}" for table, n in equality["keys"].items())
+        + " keys (customers or rows)"
+    )
+    if full["aborted"] or full["problems"]:
+        print(f"  the full pass on the copy: aborted {full['aborted']}, logged {full['problems']}")
+    counted = f"{equality['customers']:,} customers, {equality['columns']} columns compared"
+    if not equality["by_column"]:
+        print(f"equality: PASS ({counted})")
+        return
+    print(f"equality: FAIL ({counted}); customers differing, per column:")
+    for (table, column), (count, sample) in sorted(
+        equality["by_column"].items(), key=lambda item: -item[1][0]
+    ):
+        print(f"  {table}.{column}: {count:,} (e.g. partner ids {', '.join(map(str, sample))})")
+    print(
+        f"first {len(equality['differences'])} differences (partner id, column, incremental"
+        " value, full value):"
+    )
+    for table, pid, column, incremental, full_value in equality["differences"]:
+        print(f"  {pid}  {table}.{column}: {shorten(incremental)} | {shorten(full_value)}")
+
+
+def shorten(value, width=160):
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def print_steps(results, customers=False):
+    """The step table of ``results`` (passes), with the customers each step was about."""
+    print()
+    print("where the time goes (inclusive: an indented step is part of the step above it):")
+    width = max(len(lbl) for _m, _f, lbl in STEPS) + 2
+    cell = 46 if customers else 36
+    print(f"  {'step':<{width}}" + "".join(f"{label(r):>{cell}}" for r in results))
+    print(
+        f"  {'':<{width}}"
+        + "".join(
+            f"{'calls':>9}{'seconds':>9}{'SQL s':>8}{'queries':>10}"
+            + (f"{'customers':>10}" if customers else "")
+            for _r in results
+        )
+    )
+    for _model, method, lbl in STEPS:
+        cells = []
+        for result in results:
+            calls, seconds, sql, queries, count = result["steps"].get(lbl, [0, 0.0, 0.0, 0, 0])
+            counted = f"{count:>10,}" if method in COUNTED else " " * 10
+            cells.append(
+                f"{calls:>9,}{seconds:>9.2f}{sql:>8.2f}{queries:>10,}"
+                + (counted if customers else "")
+            )
+        if any(result["steps"].get(lbl) for result in results):
+            print(f"  {lbl:<{width}}" + "".join(cells))
+    for result in results:
+        if result["sql_top"]:
+            print()
+            print(f"slowest SQL statements of {label(result)} (total seconds, count, start):")
+            for text, (count, seconds) in result["sql_top"]:
+                print(f"  {seconds:>8.2f} {count:>8,}  {text}")
+
+
 def label(result):
-    return "1 first placement" if result["number"] == 1 else f"{result['number']} nightly"
+    number = result["number"]
+    if number == 1:
+        return "1 first placement"
+    return f"{number} full" if isinstance(number, int) else number
 
 
 def main():
@@ -1306,14 +2128,14 @@ def main():
         env = new_env(cr)
         today = fields.Date.context_today(env["crm.customer.metrics"])
         say(f"loading {args.customers:,} customers and {args.lines:,} invoice lines (SQL)")
-        started = time.perf_counter()
+        started = clock()
         loaded = load(env, args.customers, args.lines, today, args.messages)
         cr.commit()
-        loaded["seconds"] = time.perf_counter() - started
-    started = time.perf_counter()
+        loaded["seconds"] = clock() - started
+    started = clock()
     vacuum_analyze(args.database)
-    say(f"VACUUM ANALYZE in {time.perf_counter() - started:.1f} s")
-    loaded["seconds"] += time.perf_counter() - started
+    say(f"VACUUM ANALYZE in {clock() - started:.1f} s")
+    loaded["seconds"] += clock() - started
     with registry.cursor() as cr:
         floor = floor_seconds(cr, loaded["journal_id"])
         cr.rollback()
@@ -1327,6 +2149,9 @@ def main():
         passes.append(run_pass(registry, number, args.profile))
         say(f"pass {number}: {passes[-1]['seconds']:.1f} s, peak RSS {passes[-1]['peak']:,.0f} MB")
     report(args, loaded, floor, passes)
+    sys.stdout.flush()
+    night = run_quiet_night(args, registry, loaded, today, passes)
+    report_quiet(night, passes, args.customers)
     run_refresh(registry)
     run_rules(registry)
     run_backtest(registry)
