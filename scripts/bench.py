@@ -288,6 +288,7 @@ STEPS = [
     ("crm.customer.metrics", "_pass_changed_since", "  _pass_changed_since (written since)"),
     ("crm.customer.metrics", "_pass_calendar_moved", "  _pass_calendar_moved (by the day)"),
     ("crm.customer.metrics", "_pass_aging", "  _pass_aging (open receivables, older)"),
+    ("crm.customer.metrics", "_pass_older_customers", "  _pass_older_customers (a month more)"),
     ("crm.customer.metrics", "_measure", "_measure (SQL aggregate and upsert, per kind)"),
     ("crm.customer.metrics", "_ranks", "_ranks (ABC and pyramid)"),
     ("crm.customer.metrics", "_pass_with_rank_changes", "_pass_with_rank_changes"),
@@ -328,6 +329,7 @@ COUNTED = {
     "_pass_changed_since": lambda args, result: result,
     "_pass_calendar_moved": lambda args, result: result,
     "_pass_aging": lambda args, result: result,
+    "_pass_older_customers": lambda args, result: result,
     "_measure": lambda args, result: args[0],
     "_pass_with_rank_changes": lambda args, result: result,
     "_pass_batch_safely": lambda args, result: args[0],
@@ -1603,8 +1605,11 @@ def source_breakdown(registry, day):
                 breakdown[kind][name] = (count, clock() - started)
         started = clock()
         aging = metrics._pass_aging(customers, date.fromisoformat(mark["day"]), day)
-        breakdown["only their receivable growing older (unless measured for the above)"] = {
-            "receivable": (len(aging), clock() - started)
+        started_older = clock()
+        older = metrics._pass_older_customers(date.fromisoformat(mark["day"]), day)
+        breakdown["only their credit (unless measured for the above)"] = {
+            "receivable growing older": (len(aging), started_older - started),
+            "a month more as customers": (len(older), clock() - started_older),
         }
         cr.rollback()
     return breakdown

@@ -3,6 +3,7 @@
 import hashlib
 import json
 from datetime import timedelta
+from typing import NamedTuple
 
 from odoo import api, models
 from odoo.exceptions import AccessError
@@ -34,6 +35,15 @@ CONFIG_MODELS = (
 )
 
 
+class Plan(NamedTuple):
+    """The customers a pass is about, by id."""
+
+    todo: list  # measured, then written in full
+    full: str | None  # why the pass is full (``engine.incremental``), None if incremental
+    aging: list = []  # measured for their receivable only (AGING_SOURCES)
+    credit: list = []  # scored again for credit alone (when not in ``todo``)
+
+
 class CrmCustomerMetrics(models.Model):
     """The incremental pass: each night, only the customers whose records were written since
     the last pass, and those the calendar alone moves, are measured again (see
@@ -45,9 +55,9 @@ class CrmCustomerMetrics(models.Model):
     # The plan ----------------------------------------------------------------------------
 
     def _pass_plan(self, today):
-        """The ids of the customers tonight's pass measures, why it is full (None for an
-        incremental pass), and the ids of the customers that only their receivable growing
-        older moves: measured for their receivable, scored again for credit alone."""
+        """The customers tonight's pass is about (a ``Plan``): all of them in a full pass;
+        in an incremental one, those whose records were written since the last pass or that
+        the calendar moves, and those whose credit alone the calendar moves."""
         customers = self.env["res.partner"].search(self._customer_domain(), order="id").ids
         mark = incremental.mark_from(get_setting(self.env, METRICS_MARK))
         if self.env.context.get("crm_full_pass"):
@@ -56,15 +66,17 @@ class CrmCustomerMetrics(models.Model):
             every = get_setting(self.env, FULL_PASS_DAYS)
             reason = incremental.full_pass_reason(mark, today, self._pass_config(), every)
         if reason:
-            return customers, reason, []
+            return Plan(customers, reason)
         moved = self._pass_changed_since(mark.since) | self._pass_calendar_moved(
             customers, mark.day, today
         )
         aging = self._pass_aging(customers, mark.day, today) - moved
-        return (
+        older = self._pass_older_customers(mark.day, today) - moved
+        return Plan(
             [pid for pid in customers if pid in moved],
             None,
             [pid for pid in customers if pid in aging],
+            [pid for pid in customers if pid in aging | older],
         )
 
     def _pass_config(self):
@@ -239,11 +251,21 @@ class CrmCustomerMetrics(models.Model):
                 company,
                 within("apr.max_date"),
             ),
+            # contacts entering or leaving the periods (those of the days since the last pass
+            # were written, or are meetings held, since it: see _pass_change_sources())
             "contacts": SQL(
                 "SELECT partner_id FROM (%s) events",
                 SQL(" UNION ALL ").join(
-                    contacts._contact_events(customers, a, b, notes=False) for a, b in ranges
+                    contacts._contact_events(customers, a, b, notes=False)
+                    for a, b in incremental.swept([old.prev, old.cur], [new.prev, new.cur])
                 ),
+            ),
+            # a stage moves one step a pass: those it moved at the last pass may move again
+            "stage_moves": SQL(
+                """SELECT partner_id FROM crm_customer_stage_history
+                    WHERE company_id = %s AND date >= %s""",
+                company,
+                before,
             ),
             "silence": SQL(
                 """SELECT partner_id FROM crm_customer_metrics
@@ -263,14 +285,6 @@ class CrmCustomerMetrics(models.Model):
                 before,
                 next_contact,
                 today,
-            ),
-            "customer_months": SQL(
-                """SELECT partner_id FROM crm_customer_metrics
-                    WHERE company_id = %s AND first_invoice_date IS NOT NULL
-                      AND %s <> %s""",
-                company,
-                self._whole_months_sql("first_invoice_date", before),
-                self._whole_months_sql("first_invoice_date", today),
             ),
             "wallets": SQL(
                 """SELECT partner_id FROM crm_customer_wallet
@@ -318,6 +332,21 @@ class CrmCustomerMetrics(models.Model):
                        ON m.partner_id = open.partner_id AND m.company_id = %s""",
                 self._receivable_open(window),
                 window.company,
+            )
+        )
+        return {row[0] for row in rows}
+
+    def _pass_older_customers(self, before, today):
+        """Ids of the customers a month more as customers (credit counts the years in whole
+        months) since ``before``."""
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT partner_id FROM crm_customer_metrics
+                    WHERE company_id = %s AND first_invoice_date IS NOT NULL
+                      AND %s <> %s""",
+                self.env.company.id,
+                self._whole_months_sql("first_invoice_date", before),
+                self._whole_months_sql("first_invoice_date", today),
             )
         )
         return {row[0] for row in rows}

@@ -79,18 +79,18 @@ class CrmCustomerMetrics(models.Model):
             return bool(cron._commit_progress(remaining=companies_left))
         resumed = get_setting(self.env, METRICS_CURSOR)[0] == str(today)
         since = self._pass_begin(today, resumed=resumed)
-        todo, reason, aging = self._pass_todo(today)
+        todo, reason, aging, credit = self._pass_todo(today)
         self._measure(todo, today)
         self._measure(aging, today, sources=AGING_SOURCES)
         # committed before the batches: a batch that meets a concurrent update rolls the
         # transaction back for a fresh snapshot, and its retry must still find the measures
-        cron._commit_progress(remaining=len(todo) + len(aging) + companies_left)
-        ranks = self._ranks() if todo or aging else {}
+        cron._commit_progress(remaining=len(todo) + len(credit) + companies_left)
+        ranks = self._ranks() if todo or credit else {}
         if ranks:
             self.env["res.partner"]._keep_tier_churn_rates(today, ranks, renew=reason)
             if not reason:  # customers measured alike whose rank moved with the others'
                 todo = self._pass_with_rank_changes(todo, ranks)
-        credit_only = set(aging) - set(todo)
+        credit_only = set(credit) - set(todo)
         everyone = sorted(set(todo) | credit_only)
         for start in range(0, len(everyone), BATCH_SIZE):
             batch = everyone[start : start + BATCH_SIZE]
@@ -107,15 +107,18 @@ class CrmCustomerMetrics(models.Model):
         return get_setting(self.env, METRICS_CURSOR) == (str(today), "done")
 
     def _pass_todo(self, today):
-        """The customers left to do today (``_pass_plan()``), after the cursor of a run cut
-        short: those to measure, why the pass is full (None: incremental), and those that
-        only a receivable growing older moves."""
+        """The ``Plan`` of the customers left to do today (``_pass_plan()``), after the
+        cursor of a run cut short."""
         day, last = get_setting(self.env, METRICS_CURSOR)
-        todo, reason, aging = self._pass_plan(today)
-        if day == str(today):
-            todo = [pid for pid in todo if pid > int(last)]
-            aging = [pid for pid in aging if pid > int(last)]
-        return todo, reason, aging
+        plan = self._pass_plan(today)
+        if day != str(today):
+            return plan
+        return plan._replace(
+            **{
+                name: [pid for pid in getattr(plan, name) if pid > int(last)]
+                for name in ("todo", "aging", "credit")
+            }
+        )
 
     def _pass_with_rank_changes(self, todo, ranks):
         """``todo`` and the customers whose ranked columns tonight's ranks change, in order."""

@@ -92,6 +92,15 @@ class TestIncrementalPass(MetricsCase):
         email = due.message_post(body="Thanks", author_id=due.id, message_type="email")
         email.date = datetime.combine(D0 - timedelta(days=45), time(10))
         customer("evaluated", (date(2026, 4, 24), 560, valves, 8))
+        # a share that takes a stage a night to climb to
+        cls.env["crm.customer.wallet"].create(
+            {
+                "partner_id": customer("climbing", (date(2026, 4, 10), 900, pipes, 8)).id,
+                "total_spend": 1000,
+                "date_from": date(2026, 1, 1),
+                "date_to": date(2026, 12, 31),
+            }
+        )
         # records deleted at D1: no date of change tells
         forgot = customer("deleted email", (date(2026, 4, 26), 330, pipes, 8))
         cls.deleted_email = forgot.message_post(
@@ -120,20 +129,29 @@ class TestIncrementalPass(MetricsCase):
 
     def _night(self, day, full=False):
         """The cron's pass and warning rules of ``day``; the ids the pass measured, for all
-        the measures (``None``) and for some sources only (their names)."""
+        the measures (``None``) and for some sources only (their names), and those whose
+        credit alone it scored again (``"credit"``)."""
         measured = {}
         Metrics = type(self.Metrics)
         measure = Metrics._measure
+
+        apply_credit = Metrics._pass_apply_credit
 
         def recording(model, partner_ids, today, sources=None):
             if partner_ids:
                 measured.setdefault(sources and tuple(sources), set()).update(partner_ids)
             return measure(model, partner_ids, today, sources)
 
+        def recording_credit(model, partners, today):
+            if partners:
+                measured.setdefault("credit", set()).update(partners.ids)
+            return apply_credit(model, partners, today)
+
         Cron = type(self.env["ir.cron"])
         with (
             freeze_time(datetime.combine(day, time(1))),
             patch.object(Metrics, "_measure", recording),
+            patch.object(Metrics, "_pass_apply_credit", recording_credit),
             patch.object(Cron, "_commit_progress", return_value=100),
         ):
             self.Metrics.with_context(crm_full_pass=full)._cron_refresh()
@@ -237,7 +255,8 @@ class TestIncrementalPass(MetricsCase):
 
     def test_incremental_night_equals_a_full_one(self):
         age_writes(self.env)
-        self._night(D0)
+        self._night(D0 - timedelta(days=1))  # first placements
+        self._night(D0, full=True)  # a first step of the climbs
         mark = incremental.mark_from(get_setting(self.env, METRICS_MARK))
         self.assertEqual((mark.day, mark.full_day), (D0, D0))
         age_writes(self.env)
@@ -259,35 +278,36 @@ class TestIncrementalPass(MetricsCase):
 
         self.assertIsNone(stored["full"], "the night was incremental")
         ids = {name: partner.id for name, partner in self.people.items()}
-        measured, aging = nightly[None], nightly[AGING_SOURCES]
+        measured, aging, credit = nightly[None], nightly[AGING_SOURCES], nightly["credit"]
         self.assertEqual(set(everyone), {None}, "a full pass measures all, for all measures")
         self.assertIn(ids["quiet"], everyone[None])
-        self.assertNotIn(ids["quiet"], measured | aging)
-        self.assertEqual(
-            {name for name, pid in ids.items() if pid in aging},
-            {"overdue", "falls due"},
-            "an open receivable alone moves them: their receivable is measured",
-        )
-        self.assertEqual(
-            {name for name, pid in ids.items() if pid in measured},
-            set(ids) - {"quiet", "overdue", "falls due"},
-        )
+        self.assertNotIn(ids["quiet"], measured | aging | credit)
+
+        def named(pids):
+            return {name for name, pid in ids.items() if pid in pids}
+
+        self.assertEqual(named(aging), {"overdue", "falls due"}, "their receivable alone moved")
+        # their credit alone moved: scored again, unless their rank moved too
+        alone = {"overdue", "falls due", "anniversary"}
+        self.assertLessEqual(named(credit), alone)
+        self.assertIn("overdue", named(credit))
+        self.assertEqual(named(measured), set(ids) - {"quiet"} - alone)
         self.assertLess(len(measured | aging), len(everyone[None]))
 
     def test_a_full_pass_is_due_weekly_monthly_and_after_a_setting_changed(self):
         self._night(D0)
         plan = self.Metrics._pass_plan
         with freeze_time(D1):
-            self.assertIsNone(plan(D1)[1])
-        self.assertEqual(plan(D0 + timedelta(days=7))[1], incremental.DUE)
-        self.assertEqual(plan(date(2026, 7, 1))[1], incremental.MONTH)
-        self.assertEqual(plan(D0 - timedelta(days=1))[1], incremental.BACKWARDS)
+            self.assertIsNone(plan(D1).full)
+        self.assertEqual(plan(D0 + timedelta(days=7)).full, incremental.DUE)
+        self.assertEqual(plan(date(2026, 7, 1)).full, incremental.MONTH)
+        self.assertEqual(plan(D0 - timedelta(days=1)).full, incremental.BACKWARDS)
         self.env["ir.config_parameter"].set_param(INTERRUPT_DAYS.key, 150)
-        self.assertEqual(plan(D1)[1], incremental.SETTINGS)
+        self.assertEqual(plan(D1).full, incremental.SETTINGS)
         self.env["ir.config_parameter"].set_param(INTERRUPT_DAYS.key, 200)
-        self.assertIsNone(plan(D1)[1])
+        self.assertIsNone(plan(D1).full)
         self.env["crm.credit.factor"].search([], limit=1).weight += 1
-        self.assertEqual(plan(D1)[1], incremental.SETTINGS)
+        self.assertEqual(plan(D1).full, incremental.SETTINGS)
 
     def test_a_supervisor_asks_for_a_full_pass_a_rep_cannot(self):
         self._night(D0)
@@ -296,7 +316,7 @@ class TestIncrementalPass(MetricsCase):
         Metrics = self.env["crm.customer.metrics"]
         with self.assertRaises(AccessError):
             Metrics.with_user(rep).action_full_pass()
-        self.assertIsNone(self.Metrics._pass_plan(D1)[1])
+        self.assertIsNone(self.Metrics._pass_plan(D1).full)
         cron = self.env.ref("crm_customer_mgmt.ir_cron_customer_metrics")
         triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
         action = Metrics.with_user(supervisor).action_full_pass()
@@ -304,7 +324,7 @@ class TestIncrementalPass(MetricsCase):
         self.assertEqual(
             self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1
         )
-        self.assertEqual(self.Metrics._pass_plan(D1)[1], incremental.REQUESTED)
+        self.assertEqual(self.Metrics._pass_plan(D1).full, incremental.REQUESTED)
         everyone = self._night(D1)
         self.assertIn(self.people["quiet"].id, everyone[None])
-        self.assertIsNone(self.Metrics._pass_plan(D1 + timedelta(days=1))[1])
+        self.assertIsNone(self.Metrics._pass_plan(D1 + timedelta(days=1)).full)

@@ -515,7 +515,7 @@ class TestMetricsPass(MetricsCase):
             patch.object(type(self.Metrics), "_pass_companies", lambda model: company),
             patch.object(Cron, "_commit_progress", side_effect=progress, autospec=False),
         ):
-            todo, _full, _aging = self.Metrics._pass_todo(TODAY)
+            todo = self.Metrics._pass_todo(TODAY).todo
             self.Metrics._cron_refresh()
             stopped_at = self.env["ir.config_parameter"].get_param(METRICS_CURSOR.key_in(self.env))
             self.assertFalse(customers.filtered("customer_stage_id"), "not reached yet")

@@ -164,7 +164,7 @@ class TestSecurityConfig(MetricsCase):
             self._pass(self.customer, TODAY)  # reads the period: no crash
             with freeze_time(TODAY):
                 self.env["crm.customer.metrics"].sudo()._ranks()
-                todo, _full, _aging = self.env["crm.customer.metrics"].sudo()._pass_todo(TODAY)
+                todo = self.env["crm.customer.metrics"].sudo()._pass_todo(TODAY).todo
         self.assertEqual(self.customer.last_order_date, date(2026, 5, 1))
         self.assertIn(self.customer.id, todo, "a bad cursor restarts the day's pass")
         period_warnings = [line for line in logs.output if settings.PERIOD_DAYS.key in line]
