@@ -951,8 +951,9 @@ def load(env, customers, lines, today, messages=0):
 def age_writes(cr, since, until, keep):
     """Date a day back what was written from ``since`` (the mark of the last full pass) until
     that pass started: the load and the first placement, done minutes before it here, a night
-    before it in use; the next pass would take them for changes. Not the tables of ``keep``
-    (the pass's settings: their last write is part of its fingerprint)."""
+    before it in use; the next pass would take them for changes (and the first placement's
+    stage moves for moves of the last pass). Not the tables of ``keep`` (the pass's settings:
+    their last write is part of its fingerprint)."""
     cr.execute(
         """SELECT c.table_name FROM information_schema.columns c
              JOIN information_schema.tables t
@@ -970,7 +971,11 @@ def age_writes(cr, since, until, keep):
             [since, until],
         )
         rows += cr.rowcount
-    return rows
+    # the first placement's stage moves, dated by it: a night before the full pass in use
+    cr.execute(
+        "UPDATE crm_customer_stage_history SET date = date - 1 WHERE create_date < %s", [until]
+    )
+    return rows + cr.rowcount
 
 
 def add_quiet_documents(cr, loaded, customers, day):
