@@ -1,7 +1,7 @@
 {
     "name": "Customer Management",
     "summary": "Customer cards, relationship stages, credit grades and early warnings",
-    "version": "19.0.1.3.0",
+    "version": "19.0.1.4.0",
     "category": "Sales/Sales",
     "license": "LGPL-3",
     "author": "crm_customer_mgmt developers",

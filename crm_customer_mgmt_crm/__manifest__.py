@@ -1,7 +1,7 @@
 {
     "name": "Customer Management: Opportunities",
     "summary": "Opportunities as signals of the sales progress, their calls as contacts",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "crm_customer_mgmt developers",

@@ -71,12 +71,12 @@ class CrmCustomerMetrics(models.Model):
             customers, mark.day, today
         )
         aging = self._pass_aging(customers, mark.day, today) - moved
-        older = self._pass_older_customers(mark.day, today) - moved
+        credit = aging | self._pass_older_customers(mark.day, today) - moved
         return Plan(
             [pid for pid in customers if pid in moved],
             None,
             [pid for pid in customers if pid in aging],
-            [pid for pid in customers if pid in aging | older],
+            [pid for pid in customers if pid in credit],
         )
 
     def _pass_config(self):
