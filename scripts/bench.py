@@ -706,26 +706,7 @@ def load(env, customers, lines, today, messages=0):
         clone_sql(
             cr,
             "account_move_line",
-            {
-                "id": "%(account_move_line)s + l.l",
-                "move_id": "%(account_move)s + l.k",
-                "move_name": name,
-                "partner_id": "%(p0)s + 1 + b.c",
-                "product_id": "(%(products)s::int[])[l.product]",
-                "name": "(%(names)s::text[])[l.product]",
-                "date": "b.date",
-                "invoice_date": "b.date",
-                "quantity": "l.qty",
-                "price_unit": "l.price_unit",
-                "price_subtotal": "l.price_unit * l.qty",
-                "price_total": "l.price_unit * l.qty",
-                "balance": balance,
-                "amount_currency": balance,
-                "debit": f"GREATEST({balance}, 0)",
-                "credit": f"GREATEST(-({balance}), 0)",
-                "create_date": "b.date::timestamp",
-                "write_date": "b.date::timestamp",
-            },
+            product_line_columns(name, "%(p0)s + 1 + b.c", "b.date", balance, "b.date::timestamp"),
             """FROM bench_line l JOIN bench_move b ON b.k = l.k
                CROSS JOIN account_move_line t WHERE t.id = %(product_line)s""",
         ),
@@ -948,6 +929,30 @@ def load(env, customers, lines, today, messages=0):
     }
 
 
+def product_line_columns(name, partner, day, balance, stamp):
+    """The columns of the cloned product lines ``l`` (see clone_sql) of invoices ``name``."""
+    return {
+        "id": "%(account_move_line)s + l.l",
+        "move_id": "%(account_move)s + l.k",
+        "move_name": name,
+        "partner_id": partner,
+        "product_id": "(%(products)s::int[])[l.product]",
+        "name": "(%(names)s::text[])[l.product]",
+        "date": day,
+        "invoice_date": day,
+        "quantity": "l.qty",
+        "price_unit": "l.price_unit",
+        "price_subtotal": "l.price_unit * l.qty",
+        "price_total": "l.price_unit * l.qty",
+        "balance": balance,
+        "amount_currency": balance,
+        "debit": f"GREATEST({balance}, 0)",
+        "credit": f"GREATEST(-({balance}), 0)",
+        "create_date": stamp,
+        "write_date": stamp,
+    }
+
+
 def age_writes(cr, since, until, keep):
     """Date a day back what was written from ``since`` (the mark of the last full pass) until
     that pass started: the load and the first placement, done minutes before it here, a night
@@ -1071,26 +1076,7 @@ def add_quiet_documents(cr, loaded, customers, day):
         clone_sql(
             cr,
             "account_move_line",
-            {
-                "id": "%(account_move_line)s + l.l",
-                "move_id": "%(account_move)s + l.k",
-                "move_name": name,
-                "partner_id": "m.partner_id",
-                "product_id": "(%(products)s::int[])[l.product]",
-                "name": "(%(names)s::text[])[l.product]",
-                "date": "%(day)s",
-                "invoice_date": "%(day)s",
-                "quantity": "l.qty",
-                "price_unit": "l.price_unit",
-                "price_subtotal": "l.price_unit * l.qty",
-                "price_total": "l.price_unit * l.qty",
-                "balance": balance,
-                "amount_currency": balance,
-                "debit": "0",
-                "credit": f"-({balance})",
-                "create_date": "now()",
-                "write_date": "now()",
-            },
+            product_line_columns(name, "m.partner_id", "%(day)s", balance, "now()"),
             """FROM quiet_line l JOIN quiet_move m ON m.k = l.k
                CROSS JOIN account_move_line t WHERE t.id = %(product_line)s""",
         ),

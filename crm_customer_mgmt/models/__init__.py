@@ -1,3 +1,4 @@
+from . import crm_customer_measured_mixin
 from . import crm_customer_card_mixin
 from . import crm_churn_reason
 from . import crm_credit_factor

@@ -12,6 +12,7 @@ class CrmCustomerCardMixin(models.AbstractModel):
     """
 
     _name = "crm.customer.card.mixin"
+    _inherit = ["crm.customer.measured.mixin"]
     _description = "Record of a Customer Card"
 
     @api.model_create_multi
@@ -21,18 +22,7 @@ class CrmCustomerCardMixin(models.AbstractModel):
 
     def write(self, vals):
         self._check_customer_access([vals])
-        if "partner_id" in vals:
-            self._measure_again()
         return super().write(vals)
-
-    def unlink(self):
-        self._measure_again()
-        return super().unlink()
-
-    def _measure_again(self):
-        """The customers of these records, going away or moving to another customer, are
-        measured again by the next pass."""
-        self.env["crm.customer.metrics"].sudo()._measure_again(self.sudo().partner_id.ids)
 
     def _check_customer_access(self, vals_list):
         check_customers_access(

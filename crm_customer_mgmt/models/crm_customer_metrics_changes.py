@@ -113,10 +113,13 @@ class CrmCustomerMetrics(models.Model):
     def _pass_changed_since(self, since):
         """Ids of the commercial partners of the records written since ``since`` that the
         measures and their meaning read (``_pass_change_sources()``)."""
-        sources = self._pass_change_sources(since)
+        return self._pass_partners_of(self._pass_change_sources(since))
+
+    def _pass_partners_of(self, sources):
+        """The ids of the ``partner_id`` that the SQL of ``sources`` (name -> SQL) select."""
         rows = self.env.execute_query(
             SQL(
-                "SELECT DISTINCT partner_id FROM (%s) changed WHERE partner_id IS NOT NULL",
+                "SELECT DISTINCT partner_id FROM (%s) found WHERE partner_id IS NOT NULL",
                 SQL(" UNION ALL ").join(SQL("(%s)", source) for source in sources.values()),
             )
         )
@@ -208,14 +211,7 @@ class CrmCustomerMetrics(models.Model):
         ``before`` to ``today`` changes alone (``_pass_calendar_sources()``)."""
         if before == today:
             return set()
-        sources = self._pass_calendar_sources(customers, before, today)
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT DISTINCT partner_id FROM (%s) moved WHERE partner_id IS NOT NULL",
-                SQL(" UNION ALL ").join(SQL("(%s)", source) for source in sources.values()),
-            )
-        )
-        return {row[0] for row in rows}
+        return self._pass_partners_of(self._pass_calendar_sources(customers, before, today))
 
     @api.model
     def _pass_calendar_sources(self, customers, before, today):

@@ -239,3 +239,19 @@ class TestOpportunitySignals(MetricsCase):
         self._opportunity("Hoses", self.qualified, partner=self.other)
         self.env.flush_all()
         self.assertIn(self.other.id, self.Metrics._pass_changed_since(since))
+
+    def test_an_opportunity_deleted_or_moved_brings_its_customer_back(self):
+        self._pass(self.customer | self.other, TODAY)
+        Metrics = self.env["crm.customer.metrics"]
+
+        def stale():
+            rows = Metrics.search([("partner_id", "in", (self.customer | self.other).ids)])
+            return rows.filtered("stale").partner_id
+
+        self.assertFalse(stale())
+        self.moving.partner_id = self.other  # the buyer's: the customer's count changes
+        self.assertEqual(stale(), self.customer)
+        self._pass(self.customer | self.other, TODAY)
+        self.assertFalse(stale(), "measuring clears the mark")
+        self.moving.sudo().unlink()
+        self.assertEqual(stale(), self.other)
