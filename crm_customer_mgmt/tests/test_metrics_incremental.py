@@ -262,14 +262,11 @@ class TestIncrementalPass(MetricsCase):
         age_writes(self.env)
         self._change_a_few()
         before = self._state()
-        try:
-            with self.env.cr.savepoint():
-                nightly = self._night(D1)
-                stored = get_setting(self.env, METRICS_MARK)
-                incremental_state = self._state()
-                raise Rollback
-        except Rollback:
-            pass
+        with self.assertRaises(Rollback), self.env.cr.savepoint():
+            nightly = self._night(D1)
+            stored = get_setting(self.env, METRICS_MARK)
+            incremental_state = self._state()
+            raise Rollback
         self.env.invalidate_all()
         self.env.registry.clear_cache()
         self.assertEqual(self._state(), before, "the incremental night was undone")
