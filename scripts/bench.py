@@ -616,8 +616,8 @@ def load(env, customers, lines, today, messages=0):
                   FROM (SELECT k, c, k / %(A)s AS j, random() < 0.05 AS refund,
                                %(K)s / %(A)s + CASE WHEN c < %(K)s %% %(A)s THEN 1 ELSE 0 END
                                    AS n,
-                               CASE WHEN c %% 10 = 3 THEN 200 + (c::bigint * 7919) %% 500 ELSE 0 END
-                                   AS lapse
+                               CASE WHEN c %% 10 = 3 THEN 200 + (c::bigint * 7919) %% 500
+                                    ELSE 0 END AS lapse
                           FROM (SELECT k, k %% %(A)s AS c
                                   FROM generate_series(0, %(K)s - 1) k) s) s) s;
         CREATE TEMP TABLE bench_line ON COMMIT DROP AS

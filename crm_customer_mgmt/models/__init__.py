@@ -47,5 +47,7 @@ from . import res_config_settings
 from . import ir_config_parameter
 from . import ir_cron
 from . import mail_message
+from . import mail_notification
+from . import account_move
 from . import calendar_event
 from . import calendar_attendee

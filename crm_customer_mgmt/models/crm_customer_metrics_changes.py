@@ -95,6 +95,20 @@ class CrmCustomerMetrics(models.Model):
             )[0]
             for name in self._pass_config_models()
         ]
+        # what Odoo's credit signals and the contacts' days read from the company
+        company = self.env.company
+        parts.append(
+            (company.account_use_credit_limit, self.env["crm.customer.contact"]._contact_tz())
+        )
+        parts.extend(
+            self.env.execute_query(
+                SQL(
+                    """SELECT f.name, d.company_id, d.json_value
+                         FROM ir_default d JOIN ir_model_fields f ON f.id = d.field_id
+                        WHERE f.model = 'res.partner' ORDER BY d.id"""
+                )
+            )
+        )
         own = {METRICS_MARK.key, METRICS_CURSOR.key, TIER_CHURN_RATES.key}  # the passes'
         parts.extend(
             (key, get_setting(self.env, setting))
@@ -131,6 +145,7 @@ class CrmCustomerMetrics(models.Model):
         since ``since`` that a measure reads: a measure reading another model adds its own
         here, or it is only measured again by the full passes."""
         company = self.env.company.id
+        Partner = self.env["res.partner"]
 
         def written(table, partner, where=None):
             return SQL(
@@ -158,6 +173,8 @@ class CrmCustomerMetrics(models.Model):
                 company,
             ),
             "orders": written("sale_order", "src.partner_id", here),
+            # Odoo's credit to invoice counts an order for the customer it is invoiced to
+            "orders_invoiced": written("sale_order", "src.partner_invoice_id", here),
             "order_lines": written("sale_order_line", "src.order_partner_id", here),
             "products": SQL(
                 """SELECT aml.partner_id
@@ -177,6 +194,22 @@ class CrmCustomerMetrics(models.Model):
                 company,
             ),
             "evaluations": written("crm_customer_evaluation", "src.partner_id"),
+            # the credit explanation names who entered, approved or set the trust
+            "named_users": SQL(
+                """SELECT e.partner_id
+                     FROM crm_customer_evaluation e
+                     JOIN res_users u ON u.id IN (e.entered_by_id, e.approved_by_id)
+                     JOIN res_partner up ON up.id = u.partner_id
+                    WHERE up.write_date >= %(since)s
+                    UNION ALL
+                   SELECT p.id
+                     FROM res_partner p
+                     JOIN res_users u ON u.id = (%(trust_set_by)s)
+                     JOIN res_partner up ON up.id = u.partner_id
+                    WHERE up.write_date >= %(since)s""",
+                since=since,
+                trust_set_by=Partner._fields["credit_trust_set_by_id"].to_sql(Partner, "p"),
+            ),
             "messages": self._message_customers(SQL("msg.write_date >= %s", since)),
             "meetings": SQL(
                 """SELECT cp.commercial_partner_id AS partner_id
@@ -285,6 +318,18 @@ class CrmCustomerMetrics(models.Model):
                 next_contact,
                 before,
                 next_contact,
+                today,
+            ),
+            # Odoo converts an order left to invoice at the rate of the day
+            "rates": SQL(
+                """SELECT so.partner_invoice_id AS partner_id
+                     FROM sale_order so
+                     JOIN res_currency_rate rate ON rate.currency_id = so.currency_id
+                    WHERE so.company_id = %s AND so.state = 'sale'
+                      AND so.invoice_status = 'to invoice'
+                      AND rate.name BETWEEN %s AND %s""",
+                company,
+                before + timedelta(days=1),
                 today,
             ),
             "wallets": SQL(

@@ -141,6 +141,11 @@ class ResPartner(models.Model):
             partner.period_invoice_count_prev = row.invoice_count_prev
 
     def write(self, vals):
+        if {"parent_id", "is_company"} & set(vals):
+            # a person leaving a company takes his emails and meetings from its contacts
+            self.env["crm.customer.metrics"].sudo()._measure_again(
+                self.sudo().commercial_partner_id.ids
+            )
         res = super().write(vals)
         if vals.get("churn_reason_id"):
             self._record_churn_reason(vals["churn_reason_id"])

@@ -194,6 +194,15 @@ class TestIncrementalPass(MetricsCase):
                 ),
             )
         )
+        state["partial_churn_categories"] = sorted(
+            self.env.execute_query(
+                SQL(
+                    """SELECT pc.partner_id, pc.company_id, pc.period_start, rel.category_id
+                         FROM crm_customer_partial_churn_category_rel rel
+                         JOIN crm_customer_partial_churn pc ON pc.id = rel.partial_churn_id"""
+                )
+            )
+        )
         state["messages"] = self.env.execute_query(
             SQL(
                 """SELECT res_id, subtype_id, message_type, body::text, COUNT(*)
