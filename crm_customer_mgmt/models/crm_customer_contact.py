@@ -25,10 +25,10 @@ class CrmCustomerContact(models.AbstractModel):
 
     @api.model
     def _contact_sources(self, ids, date_from, date_to, notes=True):
-        """Source name -> SQL of the done contacts of customers ``ids`` (an SQL array or a
-        list of ids) from ``date_from`` (None: since ever) to ``date_to`` included; without
-        ``notes``, their ``note`` is NULL (the measures need none, and reading the bodies of
-        a million messages would cost more than the rest)."""
+        """Source name -> SQL of the done contacts of customers ``ids`` (an SQL array, a
+        list of ids, or None for every customer) from ``date_from`` (None: since ever) to
+        ``date_to`` included; without ``notes``, their ``note`` is NULL (the measures need
+        none, and reading the bodies of a million messages would cost more than the rest)."""
         moments = self._contact_moments(date_from, date_to)
         return {
             "activity": self._source_done_activities(ids, moments, notes),
@@ -76,6 +76,13 @@ class CrmCustomerContact(models.AbstractModel):
                 readable = readable.filtered(lambda ev: not ev._check_private_event_conditions())
             hidden.update((model, rid) for rid in ids - set(readable.ids))
         return hidden
+
+    @staticmethod
+    def _of_customers(ids):
+        """SQL: the row's customer ``p`` is one of ``ids`` (None: any customer)."""
+        if ids is None:
+            return SQL("TRUE")
+        return SQL("p.commercial_partner_id = ANY(%s)", ids)
 
     @staticmethod
     def _note(expression, notes):
@@ -128,14 +135,14 @@ class CrmCustomerContact(models.AbstractModel):
             LEFT JOIN res_users u ON u.partner_id = msg.author_id
                 WHERE msg.model = %(model)s
                   AND mat.crm_contact_kind IS NOT NULL
-                  AND p.commercial_partner_id = ANY(%(ids)s)
+                  AND %(of_customers)s
                   AND msg.date >= %(start)s AND msg.date < %(end)s""",
             day=self._local_day("msg.date", moments),
             record_model=record_model,
             record_id=record_id,
             customer_join=customer_join,
             model=model,
-            ids=ids,
+            of_customers=self._of_customers(ids),
             note=self._note("msg.body::text", notes),
             start=moments[0],
             end=moments[1],
@@ -160,10 +167,10 @@ class CrmCustomerContact(models.AbstractModel):
                  JOIN res_partner p ON p.id = att.partner_id
                 WHERE ev.active
                   AND att.state != 'declined'
-                  AND p.commercial_partner_id = ANY(%(ids)s)
+                  AND %(of_customers)s
                   AND %(when)s""",
             kind=MEETING,
-            ids=ids,
+            of_customers=self._of_customers(ids),
             day=self._local_day("ev.start", moments),
             note=self._note("ev.name", notes),
             when=when,
@@ -177,11 +184,11 @@ class CrmCustomerContact(models.AbstractModel):
                  FROM mail_message msg
                  JOIN res_partner p ON p.id = msg.author_id
                 WHERE msg.message_type = 'email'
-                  AND p.commercial_partner_id = ANY(%(ids)s)
+                  AND %(of_customers)s
                   AND msg.date >= %(start)s AND msg.date < %(end)s""",
             kind=EMAIL,
             day=self._local_day("msg.date", moments),
-            ids=ids,
+            of_customers=self._of_customers(ids),
             note=self._note("msg.subject::text", notes),
             start=moments[0],
             end=moments[1],
@@ -203,12 +210,12 @@ class CrmCustomerContact(models.AbstractModel):
                   AND msg.message_type IN ('comment', 'email_outgoing')
                   AND NOT COALESCE(msg.is_internal, FALSE)
                   AND notif.notification_status NOT IN %(failed)s
-                  AND p.commercial_partner_id = ANY(%(ids)s)
+                  AND %(of_customers)s
                   AND msg.date >= %(start)s AND msg.date < %(end)s""",
             kind=EMAIL,
             day=self._local_day("msg.date", moments),
             failed=FAILED_EMAIL,
-            ids=ids,
+            of_customers=self._of_customers(ids),
             note=self._note("msg.subject::text", notes),
             start=moments[0],
             end=moments[1],
@@ -250,12 +257,12 @@ class CrmCustomerContact(models.AbstractModel):
                 WHERE act.res_model = %(model)s
                   AND act.active
                   AND mat.crm_contact_kind IS NOT NULL
-                  AND p.commercial_partner_id = ANY(%(ids)s)
+                  AND %(of_customers)s
                   AND act.date_deadline BETWEEN %(date_from)s AND %(date_to)s
                   %(where)s""",
             customer_join=customer_join,
             model=model,
-            ids=ids,
+            of_customers=self._of_customers(ids),
             date_from=date_from,
             date_to=date_to,
             where=SQL("AND %s", where) if where else SQL(),

@@ -264,11 +264,6 @@ class CrmCustomerMetrics(models.Model):
         Partner = self.env["res.partner"]
         next_contact = Partner._fields["next_contact_date"].to_sql(Partner, "p")
         contacts = self.env["crm.customer.contact"]
-        # the customers measured before, as an array the statement works out once (the
-        # customers' ids, repeated in each source of contacts, would make a long statement)
-        measured = SQL(
-            "ARRAY(SELECT partner_id FROM crm_customer_metrics WHERE company_id = %s)", company
-        )
         interrupt = get_setting(self.env, INTERRUPT_DAYS)
         return {
             "journal_items": SQL(
@@ -290,7 +285,9 @@ class CrmCustomerMetrics(models.Model):
             "contacts": SQL(
                 "SELECT partner_id FROM (%s) events",
                 SQL(" UNION ALL ").join(
-                    contacts._contact_events(measured, a, b, notes=False)
+                    # of any customer: the customers' ids, repeated in each source of
+                    # contacts, would make a statement of megabytes
+                    contacts._contact_events(None, a, b, notes=False)
                     for a, b in incremental.swept([old.prev, old.cur], [new.prev, new.cur])
                 ),
             ),
