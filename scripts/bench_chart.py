@@ -4,7 +4,7 @@ customers):
 
     python3 scripts/bench_chart.py docs/bench-growth.svg 10000:4.1:2.9 100000:35.2:19.8 ...
 
-each point being customers:full pass seconds:quiet night seconds.
+each point being customers:full pass seconds:quiet night seconds ("-" when not measured).
 """
 
 import math
@@ -27,7 +27,7 @@ def log_scale(values, low_pixel, high_pixel):
 
 def chart(points):
     customers = [point[0] for point in points]
-    seconds = [value for point in points for value in point[1:]]
+    seconds = [value for point in points for value in point[1:] if value is not None]
     x, x_decades = log_scale(customers, LEFT, WIDTH - RIGHT)
     y, y_decades = log_scale(seconds, HEIGHT - BOTTOM, TOP)
     parts = [
@@ -55,9 +55,10 @@ def chart(points):
         "customers (ten invoice lines each)</text>"
     )
     for row, (name, column, colour) in enumerate(SERIES):
-        path = " ".join(f"{x(point[0]):.1f},{y(point[column]):.1f}" for point in points)
+        drawn = [point for point in points if point[column] is not None]
+        path = " ".join(f"{x(point[0]):.1f},{y(point[column]):.1f}" for point in drawn)
         parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        for point in points:
+        for point in drawn:
             parts.append(
                 f'<circle cx="{x(point[0]):.1f}" cy="{y(point[column]):.1f}" r="3"'
                 f' fill="{colour}"/>'
@@ -75,7 +76,10 @@ def chart(points):
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
-    points = sorted(tuple(float(value) for value in arg.split(":")) for arg in sys.argv[2:])
+    points = sorted(
+        tuple(None if value == "-" else float(value) for value in arg.split(":"))
+        for arg in sys.argv[2:]
+    )
     with open(sys.argv[1], "w", encoding="utf-8") as svg:
         svg.write(chart(points))
 
