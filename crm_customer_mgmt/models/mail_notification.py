@@ -6,16 +6,7 @@ class MailNotification(models.Model):
     notification keeps no date of change, so the customer whose email bounces (or whose
     notification goes) is measured again by the next pass."""
 
-    _inherit = "mail.notification"
-
-    def write(self, vals):
-        if "notification_status" in vals or "res_partner_id" in vals:
-            self._measure_again()
-        return super().write(vals)
-
-    def unlink(self):
-        self._measure_again()
-        return super().unlink()
-
-    def _measure_again(self):
-        self.env["crm.customer.metrics"].sudo()._measure_again(self.sudo().res_partner_id.ids)
+    _name = "mail.notification"
+    _inherit = ["mail.notification", "crm.customer.measured.mixin"]
+    _measured_partner = "res_partner_id"
+    _measured_fields = ("res_partner_id", "notification_status")
