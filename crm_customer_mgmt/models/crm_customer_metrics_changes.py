@@ -367,32 +367,34 @@ class CrmCustomerMetrics(models.Model):
         if before == today:
             return set()
         window = self._window(customers, today)
-        rows = self.env.execute_query(
-            SQL(
-                """SELECT DISTINCT open.partner_id
-                     FROM %s open
-                     JOIN crm_customer_metrics m
-                       ON m.partner_id = open.partner_id AND m.company_id = %s""",
-                self._receivable_open(window),
-                window.company,
-            )
+        return self._pass_partners_of(
+            {
+                "receivable": SQL(
+                    """SELECT open.partner_id
+                         FROM %s open
+                         JOIN crm_customer_metrics m
+                           ON m.partner_id = open.partner_id AND m.company_id = %s""",
+                    self._receivable_open(window),
+                    window.company,
+                )
+            }
         )
-        return {row[0] for row in rows}
 
     def _pass_older_customers(self, before, today):
         """Ids of the customers a month more as customers (credit counts the years in whole
         months) since ``before``."""
-        rows = self.env.execute_query(
-            SQL(
-                """SELECT partner_id FROM crm_customer_metrics
-                    WHERE company_id = %s AND first_invoice_date IS NOT NULL
-                      AND %s <> %s""",
-                self.env.company.id,
-                self._whole_months_sql("first_invoice_date", before),
-                self._whole_months_sql("first_invoice_date", today),
-            )
+        return self._pass_partners_of(
+            {
+                "customer_months": SQL(
+                    """SELECT partner_id FROM crm_customer_metrics
+                        WHERE company_id = %s AND first_invoice_date IS NOT NULL
+                          AND %s <> %s""",
+                    self.env.company.id,
+                    self._whole_months_sql("first_invoice_date", before),
+                    self._whole_months_sql("first_invoice_date", today),
+                )
+            }
         )
-        return {row[0] for row in rows}
 
     @staticmethod
     def _whole_months_sql(column, day):

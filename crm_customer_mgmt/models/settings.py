@@ -91,10 +91,11 @@ def _mark(raw):
         for key in ("day", "full_day", "started_day"):
             if key in mark:
                 date.fromisoformat(mark[key])
-        if "day" in mark:
-            str(mark["since"]), str(mark["config"]), mark["full_day"]  # noqa: B018
-    except (KeyError, TypeError, AttributeError) as error:
+        complete = "day" not in mark or {"since", "config", "full_day"} <= mark.keys()
+    except (TypeError, AttributeError) as error:
         raise ValueError(raw) from error
+    if not complete:
+        raise ValueError(raw)
     return mark
 
 
